@@ -1,0 +1,65 @@
+"""Unit tests of the web application's pure parts: evidence highlighting and deadlines."""
+from __future__ import annotations
+
+from datetime import date
+
+from clincode.web.deadlines import (
+    DeadlineRules, add_working_days, days_label, deadlines, local_deadline, national_deadline,
+)
+from clincode.web.highlight import Span, highlight, locate, pieces
+
+TEXT = "Diagnosis: acute cholecystitis with gallstones. Type 2 diabetes <controlled>."
+
+
+def test_overlapping_evidence_is_split_and_marked_with_every_code():
+    outer = Span("dx-1", "K80.0", 11, 46, "acute cholecystitis with gallstones")
+    inner = Span("dx-2", "K81.0", 11, 30, "acute cholecystitis")
+    chunks, missing = pieces(TEXT, [outer, inner])
+    assert not missing
+    marked = [(TEXT[p.start:p.end], p.refs) for p in chunks if p.refs]
+    assert marked == [("acute cholecystitis", ["dx-1", "dx-2"]), (" with gallstones", ["dx-1"])]
+    # the pieces cover the text exactly once
+    assert "".join(TEXT[p.start:p.end] for p in chunks) == TEXT
+
+
+def test_highlight_escapes_text_and_anchors_each_code_once():
+    spans = [Span("dx-1", "K80.0", 11, 46, "acute cholecystitis with gallstones"),
+             Span("dx-2", "K81.0", 11, 30, "acute cholecystitis"),
+             Span("dx-3", "E11.9", 48, 63, "Type 2 diabetes")]
+    html, missing = highlight(TEXT, spans)
+    assert not missing
+    assert str(html).count('id="ev-dx-1"') == 1 and 'id="ev-dx-3"' in html
+    assert "&lt;controlled&gt;" in html and "<controlled>" not in html
+    assert html.count("<mark") == 3
+
+
+def test_moved_evidence_is_found_again_and_lost_evidence_reported():
+    moved = Span("dx-1", "E11.9", 0, 15, "Type 2 diabetes")  # offsets stale: document re-sent
+    assert locate(TEXT, moved) == (48, 63)
+    gone = Span("dx-9", "I10", 5, 17, "hypertension")
+    _, missing = highlight(TEXT, [moved, gone])
+    assert missing == [gone]
+    out_of_range = Span("dx-8", "I10", 500, 510, "")
+    assert locate(TEXT, out_of_range) is None
+
+
+def test_local_deadline_counts_working_days():
+    friday = date(2026, 11, 20)
+    assert add_working_days(friday, 1) == date(2026, 11, 23)  # Monday
+    assert local_deadline(friday) == date(2026, 11, 27)  # 5 working days
+    assert local_deadline(friday, DeadlineRules(local_working_days=10)) == date(2026, 12, 4)
+
+
+def test_national_deadline_is_day_of_month_after_discharge_month():
+    assert national_deadline(date(2026, 5, 3)) == date(2026, 7, 20)
+    assert national_deadline(date(2026, 11, 30)) == date(2027, 1, 20)  # across the year
+    assert national_deadline(date(2026, 12, 1), DeadlineRules(national_day=31)) == date(2027, 2, 28)
+
+
+def test_days_left_and_urgency():
+    d = deadlines(date(2026, 11, 2), today=date(2026, 11, 10))
+    assert d.local == date(2026, 11, 9) and d.local_days_left == -1
+    assert d.national_days_left == (date(2027, 1, 20) - date(2026, 11, 10)).days
+    assert d.urgency == "overdue"
+    assert deadlines(None, today=date(2026, 11, 10)) is None
+    assert days_label(0) == "due today" and days_label(1) == "1 day left" and days_label(-3) == "3 days overdue"
