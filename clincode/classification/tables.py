@@ -10,9 +10,12 @@ import bisect
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .codes import Code, Kind, System
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .normalise import Normalised
 
 # ICD-10 chapters by the code ranges they hold (the tables list chapters without their ranges).
 ICD10_CHAPTER_RANGES: list[tuple[str, str, str]] = [
@@ -56,6 +59,23 @@ class ClassificationTable:
 
     def __len__(self) -> int:
         return len(self._codes)
+
+    def normalise(self, text: str) -> "Normalised":
+        """The code ``text`` stands for (``k802``, `` K80.2 ``, ``K802X``, CM ``S22.49XA``, OPCS ``J183``).
+
+        Returns ``Normalised(code, note)``; the note says what was changed beyond spelling (a filler X
+        dropped, an ICD-10-CM code mapped up to the nearest UK code). Raises ``CodeError`` (a
+        ``ValueError``) with a clear message for malformed or unknown input.
+        """
+        from .normalise import normalise_code
+
+        return normalise_code(self, text)
+
+    def map_cm(self, cm_code: str) -> Code | None:
+        """The UK code for an ICD-10-CM code (walk up the hierarchy), None when the category is CM-only."""
+        from .normalise import map_cm
+
+        return map_cm(self, cm_code)
 
     def codes_of_kind(self, *kinds: Kind) -> list[Code]:
         return [c for c in self._codes.values() if c.kind in kinds]

@@ -1,0 +1,86 @@
+"""Normalisation of typed and system-sent codes, and the ICD-10-CM -> UK mapping."""
+from __future__ import annotations
+
+import pytest
+
+from clincode.classification import CodeError
+
+
+@pytest.mark.parametrize("typed", ["k802", "K80.2", " K80.2 ", "K802", "K802X", "k80.2\t"])
+def test_icd10_spellings_normalise_to_k80_2(classifications, typed):
+    result = classifications.icd10.normalise(typed)
+    assert result.code.code == "K80.2"
+
+
+def test_filler_x_is_noted(classifications):
+    result = classifications.icd10.normalise("I10X")
+    assert result.code.code == "I10"
+    assert result.note and "filler" in result.note
+
+
+def test_clean_uk_code_has_no_note(classifications):
+    assert classifications.icd10.normalise("K80.2").note is None
+
+
+@pytest.mark.parametrize("typed", ["J183", "J18.3", "j18.3", " J18.3 "])
+def test_opcs4_spellings(classifications, typed):
+    assert classifications.opcs4.normalise(typed).code.code == "J18.3"
+
+
+@pytest.mark.parametrize("uk", ["M25.56", "I70.00", "J96.01", "S22.40"])
+def test_uk_fifth_character_codes_are_reachable(classifications, uk):
+    result = classifications.icd10.normalise(uk.replace(".", "").lower())
+    assert result.code.code == uk and result.note is None
+
+
+def test_dagger_and_asterisk_marks_are_dropped(classifications):
+    assert classifications.icd10.normalise("A17.0\u2020").code.code == "A17.0"
+    assert classifications.icd10.normalise("G01*").code.code == "G01"
+
+
+def test_cm_seven_character_code_walks_up_with_a_note(classifications):
+    result = classifications.icd10.normalise("S22.49XA")
+    assert result.code.code == "S22.4"
+    assert "ICD-10-CM" in result.note and "S22.4" in result.note
+
+
+def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classifications):
+    # CM S22.41XA is "multiple fractures of ribs, right side"; UK S22.41 means "(open)".
+    assert classifications.icd10.normalise("S22.41XA").code.code == "S22.4"
+
+
+@pytest.mark.parametrize(
+    "cm, uk",
+    [("E11.9", "E11.9"), ("I10", "I10"), ("K80.00", "K80.0"), ("N18.30", "N18.3"), ("E11.65", "E11.6"),
+     ("C79.8-", "C79.8"), ("J96.01", "J96.00"), ("J96.02", "J96.01"), ("I70.262", "I70.21"),
+     ("S22.49XA", "S22.4")],
+)
+def test_map_cm(classifications, cm, uk):
+    assert classifications.icd10.map_cm(cm).code == uk
+
+
+@pytest.mark.parametrize("cm", ["U09.9", "Z68.41", "", "12", "?"])
+def test_map_cm_returns_none_for_cm_only_or_junk(classifications, cm):
+    assert classifications.icd10.map_cm(cm) is None
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("", "empty"), ("ZZZ", "not an ICD-10 code"), ("K8", "not an ICD-10 code"),
+    ("K80.7", "K80.0"), ("Q99.99.9", "malformed"), ("K.802", "malformed"),
+])
+def test_bad_icd10_input_raises_a_clear_code_error(classifications, bad, words):
+    with pytest.raises(CodeError) as err:
+        classifications.icd10.normalise(bad)
+    assert words in str(err.value)
+    assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("bad", ["J1", "J18.33X", "JJ18", "J99.9"])
+def test_bad_opcs4_input_raises(classifications, bad):
+    with pytest.raises(CodeError):
+        classifications.opcs4.normalise(bad)
+
+
+def test_non_text_input_raises_code_error(classifications):
+    with pytest.raises(CodeError):
+        classifications.icd10.normalise(None)  # type: ignore[arg-type]
