@@ -1,9 +1,17 @@
-"""Text understanding: documents -> sections and sentences -> mention context.
+"""Text understanding: documents -> sections and sentences -> mention context and abbreviations.
 
-PLACEHOLDER surface (to be replaced by the text-understanding work; keep the names):
-    parse_document(document) -> ParsedDocument
-    context_of(parsed, start, end) -> Context
+    parse_document(document) -> ParsedDocument(document, sections, sentences, .text)
+    context_of(parsed, start, end) -> Context(negated, uncertain, historical, family, hypothetical,
+                                              triggers, section, historical_from, planned, experiencer)
+
+See docs/text.md.
 """
-from .document import Context, ParsedDocument, Section, Sentence, context_of, parse_document
+from .context import context_of
+from .document import Context, ParsedDocument, Section, Sentence
+from .parse import parse_document
+from .sections import CANONICAL_SECTIONS
 
-__all__ = ["Context", "ParsedDocument", "Section", "Sentence", "context_of", "parse_document"]
+__all__ = [
+    "CANONICAL_SECTIONS", "Context", "ParsedDocument", "Section", "Sentence", "context_of",
+    "parse_document",
+]

@@ -1,0 +1,188 @@
+"""Section detection: headings of discharge summaries, clinic letters and operation notes.
+
+Headings are recognised in three layouts:
+
+* ``Heading:`` at the start of a line (any case), e.g. ``Diagnosis on discharge:``;
+* a heading alone on its line without a colon, when it is a known heading (``PAST MEDICAL HISTORY``);
+* the MTSamples dictation layout where commas stand in for line breaks:
+  ``...detorsion.,POSTOPERATIVE DIAGNOSIS: , Left testicular torsion.,PROCEDURE: , ...``.
+
+Each heading maps to a canonical section name through ``resources/section_headings.tsv`` (data a coder
+can read and extend). Unknown headings are kept, with the name ``other``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .document import Section
+
+CANONICAL_SECTIONS = (
+    "chief_complaint", "history_present_illness", "past_medical_history", "past_surgical_history",
+    "family_history", "social_history", "medications", "allergies", "review_of_systems", "examination",
+    "investigations", "imaging", "histology", "preoperative_diagnosis", "postoperative_diagnosis",
+    "diagnosis", "secondary_diagnoses", "procedure", "indications", "findings",
+    "description_of_procedure", "complications", "specimens", "anaesthesia", "hospital_course", "plan",
+    "discharge_medications", "follow_up", "other",
+)
+# Sections whose body-system sub-headings ("LUNGS:", "GU:") stay inside them.
+_SUBHEADING_PARENTS = {"examination", "review_of_systems"}
+_MATCH_KINDS = {"exact", "keywords", "subheading"}
+
+
+class SectionRulesError(ValueError):
+    """The section headings data file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingTable:
+    exact: dict[str, str]
+    keywords: tuple[tuple[frozenset[str], str], ...]
+    subheadings: frozenset[str]
+
+    def lookup(self, heading: str) -> tuple[str | None, bool]:
+        """(canonical name or None, is_subheading) for a heading as written."""
+        key = normalise_heading(heading)
+        if not key:
+            return None, False
+        if key in self.subheadings:
+            return "examination", True
+        if key in self.exact:
+            return self.exact[key], False
+        words = set(key.split())
+        if len(words) > 6:
+            return None, False  # a long phrase before a colon is prose, not a heading
+        for needed, name in self.keywords:
+            if needed <= words:
+                return name, False
+        return None, False
+
+
+_PLURAL_MARK = re.compile(r"\s*\((?:s|es)\)", re.IGNORECASE)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_heading(heading: str) -> str:
+    """Lower case, '(s)'/'(es)' dropped, punctuation to spaces: 'POST-OP DIAGNOSIS(ES)' -> 'post op diagnosis'."""
+    text = _PLURAL_MARK.sub("", heading.lower())
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _parse_heading_rows(lines) -> HeadingTable:
+    exact: dict[str, str] = {}
+    keywords: list[tuple[frozenset[str], str]] = []
+    subheadings: set[str] = set()
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise SectionRulesError(f"section_headings.tsv line {number}: expected 3 tab-separated columns")
+        heading, name, kind = (p.strip() for p in parts)
+        if name not in CANONICAL_SECTIONS:
+            raise SectionRulesError(f"section_headings.tsv line {number}: unknown section {name!r}")
+        if kind not in _MATCH_KINDS:
+            raise SectionRulesError(f"section_headings.tsv line {number}: unknown match kind {kind!r}")
+        key = normalise_heading(heading)
+        if kind == "exact":
+            exact[key] = name
+        elif kind == "keywords":
+            keywords.append((frozenset(key.split()), name))
+        else:
+            subheadings.add(key)
+    return HeadingTable(exact, tuple(keywords), frozenset(subheadings))
+
+
+@lru_cache(maxsize=1)
+def heading_table() -> HeadingTable:
+    """The packaged heading table, loaded and validated once."""
+    path = resources.files("clincode.text") / "resources" / "section_headings.tsv"
+    with path.open(encoding="utf-8") as handle:
+        return _parse_heading_rows(handle)
+
+
+# A heading candidate: 1-8 words of letters (with / & ( ) ' -), then a colon.
+_HEADING_WORDS = r"[A-Za-z][A-Za-z0-9/&()'\-]*(?:[ \t]+[A-Za-z0-9/&()'\-]+){0,7}"
+# ...at the start of a line (optionally indented, optionally "1." numbered), or after a comma-style
+# break (",HEADING:" or ".,HEADING:"), or after a sentence end ("...done.  PLAN: ...").
+_LINE_HEADING = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
+_INLINE_HEADING = re.compile(r"(?:(?<=[.,;:])|(?<=[.!?][ \t])|(?<=[.!?][ \t]{2}))[ \t]*(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
+# A known heading alone on its line, without a colon.
+_BARE_LINE = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z /&()'\-]{1,60}?)[ \t]*$")
+
+
+def _is_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    start: int  # heading start
+    body_start: int  # first character after the colon (and a comma-style ", ")
+    heading: str
+    strong: bool  # at a line start or a comma-style break
+
+
+_BODY_LEAD = re.compile(r"[ \t]*,?[ \t]*")
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    found: dict[int, _Candidate] = {}
+    for match in _LINE_HEADING.finditer(text):
+        end = _BODY_LEAD.match(text, match.end()).end()
+        found[match.start(1)] = _Candidate(match.start(1), end, match.group(1), True)
+    for match in _INLINE_HEADING.finditer(text):
+        if match.start(1) in found:
+            continue
+        before = text[max(0, match.start(1) - 2):match.start(1)]
+        strong = before.endswith(",") or before.endswith(":")
+        end = _BODY_LEAD.match(text, match.end()).end()
+        found[match.start(1)] = _Candidate(match.start(1), end, match.group(1), strong)
+    for match in _BARE_LINE.finditer(text):
+        if match.start(1) not in found:
+            found[match.start(1)] = _Candidate(match.start(1), match.end(1), match.group(1), True)
+    return sorted(found.values(), key=lambda c: c.start)
+
+
+def detect_sections(text: str) -> list[Section]:
+    """Split a document into sections covering the whole text (offsets into ``text``)."""
+    table = heading_table()
+    accepted: list[tuple[_Candidate, str]] = []
+    current = "other"
+    for cand in _candidates(text):
+        bare = cand.body_start == cand.start + len(cand.heading)  # no colon: bare-line heading
+        name, is_sub = table.lookup(cand.heading)
+        caps = _is_caps(cand.heading)
+        if bare:
+            if name is None or is_sub or normalise_heading(cand.heading) not in table.exact:
+                continue  # a bare line is a heading only when it is a known heading exactly
+        elif name is None:
+            # Unknown heading: a capitalised one at a line/comma break is a real heading ("ESTIMATED
+            # BLOOD LOSS:"); inside an examination a short one is a body-system sub-heading ("Prostate:").
+            if not cand.strong:
+                continue
+            if current in _SUBHEADING_PARENTS and len(cand.heading.split()) <= 3:
+                name, is_sub = current, True
+            elif caps and sum(c.isalpha() for c in cand.heading) >= 3:
+                name = "other"
+            else:
+                continue
+        elif not cand.strong and not caps:
+            continue  # "...was well. Plan: ..." mid-line needs capitals to count as a heading
+        if is_sub:
+            name = current if current in _SUBHEADING_PARENTS else "examination"
+        accepted.append((cand, name))
+        current = name
+    sections: list[Section] = []
+    if not accepted or accepted[0][0].start > 0:
+        first_end = accepted[0][0].start if accepted else len(text)
+        sections.append(Section("other", "", 0, first_end, 0))
+    for i, (cand, name) in enumerate(accepted):
+        end = accepted[i + 1][0].start if i + 1 < len(accepted) else len(text)
+        body_start = min(cand.body_start, end)
+        sections.append(Section(name, cand.heading.strip(), cand.start, end, body_start))
+    return sections
