@@ -17,4 +17,4 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from . import classification_commands, coding_commands  # noqa: E402,F401
+from . import batch_commands, classification_commands, coding_commands  # noqa: E402,F401

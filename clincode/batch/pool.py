@@ -1,0 +1,246 @@
+"""A pool of coding worker processes, each loading the engine once, that survives bad documents.
+
+Why not ``multiprocessing.Pool``: when a worker dies (a segfault in a native library, the kernel's
+OOM killer) ``Pool`` hangs, and ``ProcessPoolExecutor`` breaks as a whole without saying which
+document did it. Here every worker has its own pipe and the pool knows which documents it holds,
+in order, so:
+
+* a worker that dies is replaced; the document it was coding is retried once and then recorded
+  as ``worker_died``; the documents queued behind it are simply resent;
+* a document that takes longer than the time limit gets its worker killed and is recorded as
+  ``timeout``, instead of stalling the batch forever.
+
+A worker is sent a new message only when it holds nothing, so the parent never blocks writing to
+a worker that is itself blocked writing a result back (the classic pipe deadlock).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+
+from . import outcome
+from .outcome import Failure
+
+
+class EngineLoadError(RuntimeError):
+    """A worker could not load the coding engine (missing classification files, bad settings)."""
+
+
+@dataclass(slots=True)
+class Task:
+    seq: int
+    id: str
+    text: str | None
+    source: str
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class Result:
+    task: Task
+    line: str | None  # the coded episode as one JSON line
+    failure: Failure | None
+    seconds: float  # time the engine took on this document
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) -> None:
+    """Runs in the worker process: load the engine once, then code what the pipe brings."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop, and commits first
+    started = time.perf_counter()
+    try:
+        from ..config import Settings
+        from ..engine import CodingEngine
+
+        engine = CodingEngine(Settings(**settings_data))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a clear message
+        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", time.perf_counter() - started, _peak_rss_mb()))
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):  # the parent is gone (even kill -9): nothing left to do
+            return
+        if batch is None:
+            return
+        for seq, doc_id, text in batch:
+            t0 = time.perf_counter()
+            line, failure = outcome.code_document(engine, doc_id, text, all_findings, max_bytes)
+            try:
+                conn.send(("done", seq, line, failure, time.perf_counter() - t0, _peak_rss_mb()))
+            except (BrokenPipeError, OSError):
+                return
+
+
+@dataclass(slots=True, eq=False)
+class _Worker:
+    process: mp.Process
+    conn: object
+    ready: bool = False
+    inflight: deque = field(default_factory=deque)
+    since: float = 0.0  # when its current document started (its last message, or the dispatch)
+
+
+class WorkerPool:
+    """``size`` worker processes coding documents; see the module docstring."""
+
+    def __init__(self, size: int, settings_data: dict, all_findings: bool, max_bytes: int,
+                 timeout: float = 600.0, batch_docs: int = 8, batch_bytes: int = 256 * 1024):
+        self.size = max(1, size)
+        self._args = (settings_data, all_findings, max_bytes)
+        self.timeout = timeout
+        self.batch_docs = batch_docs
+        self.batch_bytes = batch_bytes
+        self._ctx = mp.get_context("spawn")  # no fork: the parent runs a progress-bar thread
+        self._workers: list[_Worker] = []
+        self.retry: deque[Task] = deque()  # resent before new input
+        self.load_seconds: list[float] = []
+        self.peak_rss_mb: dict[int, float] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        for _ in range(self.size):
+            self._workers.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, *self._args), daemon=True,
+                                    name="clincode-batch-worker")
+        process.start()
+        child.close()
+        return _Worker(process, parent, since=time.monotonic())
+
+    def close(self, wait_seconds: float = 5.0) -> None:
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + wait_seconds
+        for w in self._workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+        self._workers = []
+
+    # --- dispatch -----------------------------------------------------------------------------
+    @property
+    def inflight(self) -> int:
+        return sum(len(w.inflight) for w in self._workers)
+
+    def idle(self) -> list[_Worker]:
+        return [w for w in self._workers if not w.inflight]
+
+    def send(self, worker: _Worker, tasks: list[Task]) -> None:
+        worker.inflight.extend(tasks)
+        if len(worker.inflight) == len(tasks):
+            worker.since = time.monotonic()
+        worker.conn.send([(t.seq, t.id, t.text) for t in tasks])
+
+    def take(self, more) -> list[Task]:
+        """A message's worth of tasks: retries first, then ``more()`` until it returns None."""
+        tasks: list[Task] = []
+        size = 0
+        while len(tasks) < self.batch_docs and size < self.batch_bytes:
+            task = self.retry.popleft() if self.retry else more()
+            if task is None:
+                break
+            tasks.append(task)
+            size += len(task.text or "")
+        return tasks
+
+    # --- results ------------------------------------------------------------------------------
+    def poll(self, timeout: float) -> list[Result]:
+        """Results that arrived within ``timeout`` seconds; replaces dead or stuck workers."""
+        results: list[Result] = []
+        by_conn = {id(w.conn): w for w in self._workers}
+        by_sentinel = {w.process.sentinel: w for w in self._workers}
+        ready = wait([w.conn for w in self._workers] + list(by_sentinel), timeout)
+        dead: list[_Worker] = []
+        for obj in ready:
+            worker = by_sentinel.get(obj) if isinstance(obj, int) else by_conn.get(id(obj))
+            if worker is None or worker in dead:
+                continue
+            if not self._drain(worker, results):
+                dead.append(worker)
+        now = time.monotonic()
+        for worker in self._workers:
+            if worker not in dead and worker.inflight and worker.ready and now - worker.since > self.timeout:
+                worker.process.kill()
+                worker.process.join()
+                task = worker.inflight.popleft()
+                results.append(Result(task, None, Failure(
+                    task.id, outcome.TIMEOUT, f"not coded within {self.timeout:g} s", task.source), self.timeout))
+                self.retry.extendleft(reversed(worker.inflight))  # the rest never started
+                worker.inflight.clear()
+                dead.append(worker)
+        for worker in dead:
+            self._replace(worker, results)
+        return results
+
+    def _drain(self, worker: _Worker, results: list[Result]) -> bool:
+        """Read every message waiting from ``worker``; False when it has died."""
+        try:
+            while worker.conn.poll():
+                msg = worker.conn.recv()
+                kind = msg[0]
+                if kind == "ready":
+                    worker.ready, worker.since = True, time.monotonic()
+                    self.load_seconds.append(msg[1])
+                    self.peak_rss_mb[worker.process.pid] = msg[2]
+                elif kind == "init_error":
+                    raise EngineLoadError(f"a worker could not load the coding engine: {msg[1]}")
+                else:
+                    _, seq, line, failure, seconds, rss = msg
+                    task = worker.inflight.popleft()
+                    assert task.seq == seq, "worker results out of order"
+                    if failure is not None and not failure.source:
+                        failure.source = task.source
+                    results.append(Result(task, line, failure, seconds))
+                    worker.since = time.monotonic()
+                    self.peak_rss_mb[worker.process.pid] = rss
+        except (EOFError, OSError):
+            return False
+        if not worker.process.is_alive():
+            return False
+        return True
+
+    def _replace(self, worker: _Worker, results: list[Result]) -> None:
+        worker.process.join(1.0)
+        code = worker.process.exitcode
+        if not worker.ready:
+            raise EngineLoadError(f"a worker died while loading the coding engine (exit code {code})")
+        if worker.inflight:
+            culprit = worker.inflight.popleft()
+            culprit.attempts += 1
+            # the rest never started: resend them, ahead of new input, in their order
+            self.retry.extendleft(reversed(worker.inflight))
+            if culprit.attempts >= 2:  # died twice on it: the document, not bad luck
+                results.append(Result(culprit, None, Failure(
+                    culprit.id, outcome.WORKER_DIED,
+                    f"the worker process died twice while coding it (exit code {code})", culprit.source), 0.0))
+            else:
+                self.retry.appendleft(culprit)
+        worker.conn.close()
+        self._workers.remove(worker)
+        self._workers.append(self._spawn())
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
