@@ -34,4 +34,6 @@ def _load(directory: Path | None) -> Classifications:
         raise FileNotFoundError("no classification directory: set CLINCODE_CLASSIFICATION_DIR")
     icd = ClassificationTable(System.ICD10, read_shared_table(directory / "icd10_uk.tsv"), str(directory))
     opcs = ClassificationTable(System.OPCS4, read_shared_table(directory / "opcs4.tsv"), str(directory))
+    icd.source_files = (str(directory / "icd10_uk.tsv"),)
+    opcs.source_files = (str(directory / "opcs4.tsv"),)
     return Classifications(icd10=icd, opcs4=opcs)

@@ -41,6 +41,8 @@ class ClassificationTable:
     def __init__(self, system: System, rows: Iterable[Row], source: str = ""):
         self.system = system
         self.source = source
+        # The files the table was read from: the compiled caches are keyed on them.
+        self.source_files: tuple[str, ...] = ()
         self._codes: dict[str, Code] = {}
         for row in rows:
             self._codes[row.code] = Code(system, row.code, row.title, row.kind)
