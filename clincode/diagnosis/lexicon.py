@@ -1,0 +1,258 @@
+"""The diagnosis lexicon: every phrase that leads to an ICD-10 code, as sets of normal words.
+
+Sources, each entry keeping where it came from (``source``) and how (``path``):
+- ``index``: ICD-10-CM Alphabetic Index paths ("Cholecystitis > acute > with calculus"), see-references
+  followed, every CM code mapped to the UK code (``ClassificationTable.map_cm``);
+- ``neoplasm``: Table of Neoplasms sites, matched with a morphology word ("carcinoma", "metastases")
+  whose behaviour picks the column (primary, secondary, in situ, benign, uncertain);
+- ``title``: UK ICD-10 tabular titles;
+- ``synonym``: our own clinical phrases and abbreviations (resources/diagnosis_terms.tsv).
+
+Compiled once into a pickle in ``settings.cache_dir``; invalidated when a source file or this
+package's version changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import pickle
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .index_reader import IndexTree, behaviour_of_reference, read_index, read_neoplasm_table
+from .normalise import RESOURCES, _read_tsv, normal_forms, term_words
+
+log = logging.getLogger(__name__)
+
+LEXICON_VERSION = "3"
+NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
+_SOURCES = ("index", "neoplasm", "title", "synonym")
+_TITLE_NOISE = re.compile(r"\[.*?\]|\b(unspecified|not elsewhere classified|nec|nos)\b", re.I)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One lexicon phrase: the normal words it needs and the UK code they lead to."""
+
+    words: frozenset[str]
+    code: str  # UK code, dotted ('' for neoplasm sites, whose code depends on behaviour)
+    source: str
+    path: str
+    order: tuple[str, ...] = ()  # the words in written order (for "exact phrase" matching)
+    neoplasm_codes: dict[str, str] = field(default_factory=dict)  # behaviour -> UK code
+
+
+@dataclass
+class Lexicon:
+    entries: list[Entry]
+    by_key: dict[str, list[int]]  # rarest word -> entry ids
+    morphology: dict[tuple[str, ...], str]  # a noun's normal forms -> neoplasm behaviour ("malignant", ...)
+    modifiers: dict[tuple[str, ...], str]  # "metastatic", "benign", "in situ": change the nearest noun's
+    word_frequency: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+# --------------------------------------------------------------------------- building
+class _Builder:
+    def __init__(self, icd10):
+        self.icd10 = icd10
+        self.entries: list[Entry] = []
+        self._seen: set[tuple[frozenset, str, str]] = set()
+        self._uk_cache: dict[str, str | None] = {}
+
+    def uk(self, cm_code: str | None) -> str | None:
+        """The UK code for a CM code; a subdivided category falls to its '.9' (unspecified) child."""
+        if not cm_code:
+            return None
+        cm_code = cm_code.strip().rstrip("-").rstrip(".")
+        if cm_code in self._uk_cache:
+            return self._uk_cache[cm_code]
+        code = self.icd10.get(cm_code)
+        if code is None:
+            code = self.icd10.map_cm(cm_code)
+        if code is not None and not code.is_leaf:
+            unspecified = [c for c in code.children if c.code.endswith(".9")]
+            code = unspecified[0] if unspecified else code
+        result = code.code if code is not None else None
+        self._uk_cache[cm_code] = result
+        return result
+
+    def add(self, word_forms: list[tuple[str, ...]], code: str, source: str, path: str, neo=None) -> None:
+        words = frozenset(f for forms in word_forms for f in forms)
+        if not words:
+            return
+        key = (words, code, source)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        order = tuple(forms[0] for forms in word_forms)
+        self.entries.append(Entry(words, code, source, path, order, dict(neo or {})))
+
+
+def _alternatives(term: str, level: int) -> list[str]:
+    """Comma-separated forms of an index term.
+
+    Terms list word forms ("Calculus, calculi, calculous") or inversions ("Storm, thyroid";
+    "with calculus, ureter"): forms share a stem and are alternatives, inversions do not and are
+    read as one phrase (synonyms then merge "calculus, stones in" into one word).
+    """
+    parts = [p.strip() for p in term.split(",") if p.strip()]
+    if len(parts) <= 1:
+        return parts or [term]
+    first = parts[0].lower()
+    if all(p.lower()[:4] == first[:4] for p in parts[1:]):
+        return parts
+    return [" ".join(parts)]
+
+
+def _add_index(builder: _Builder, index_dir: Path) -> dict[str, str]:
+    roots = read_index(index_dir / "index.csv")
+    tree = IndexTree(roots)
+    morphology: dict[str, str] = {}
+
+    def walk(node, prefix_options: list[list[tuple[str, ...]]]):
+        options = []
+        for alt in _alternatives(node.term, node.level):
+            words = term_words(alt)
+            for prefix in prefix_options:
+                options.append(prefix + words)
+        # several alternatives multiply; keep the distinct word sets only (bounded)
+        seen, distinct = set(), []
+        for opt in options:
+            key = frozenset(f for forms in opt for f in forms)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(opt)
+        distinct = distinct[:6]
+        parent_sets = {frozenset(f for forms in p for f in forms) for p in prefix_options}
+        adds_words = any(frozenset(f for forms in o for f in forms) not in parent_sets for o in distinct)
+        code, path = node.code, node.path_text()
+        if not code and node.see:
+            code, followed = tree.follow(node.see)
+            path = f"{path} (see {node.see})"
+        uk = builder.uk(code)
+        if uk and (adds_words or node.level == 0):  # "specified NEC" adds no words: not a phrase
+            for opt in distinct:
+                builder.add(opt, uk, "index", f"{path} -> {uk}")
+        if node.level == 0:
+            behaviour = behaviour_of_reference(node.see) or behaviour_of_reference(node.see_also)
+            if behaviour and len(distinct) == 1 and len(distinct[0]) == 1:
+                morphology[distinct[0][0]] = behaviour
+        for child in node.children:
+            walk(child, distinct)
+
+    for root in roots:
+        walk(root, [[]])
+    return morphology
+
+
+def _add_neoplasms(builder: _Builder, index_dir: Path) -> None:
+    for site in read_neoplasm_table(index_dir / "neoplasms.csv"):
+        codes = {b: builder.uk(c) for b, c in site.codes.items()}
+        codes = {b: c for b, c in codes.items() if c}
+        if "uncertain" in codes:  # UK has no 'unspecified behaviour' block (CM D49): D37-D48 holds both
+            codes["unspecified"] = codes["uncertain"]
+        if not codes:
+            continue
+        words = [w for part in site.path for w in term_words(part)]
+        path = "Neoplasm > " + " > ".join(site.path) if site.path else "Neoplasm, neoplastic"
+        builder.add(words + [(NEOPLASM_MARK,)], "", "neoplasm", path, codes)
+
+
+def _add_titles(builder: _Builder) -> None:
+    from ..classification import Kind
+
+    for code in builder.icd10.codes_of_kind(Kind.CATEGORY, Kind.SUBCATEGORY, Kind.EXTENSION):
+        if not code.is_leaf and code.kind is Kind.CATEGORY:
+            continue
+        # a subcategory title often names only the site ("C18.9 Colon, unspecified"): read it with
+        # the titles above it, as the tabular list is read
+        titles = [code.title] + [a.title for a in code.ancestors() if a.kind in (Kind.CATEGORY, Kind.SUBCATEGORY)]
+        words, seen = [], set()
+        for title in titles:
+            for forms in term_words(_TITLE_NOISE.sub(" ", title)):
+                if forms not in seen:
+                    seen.add(forms)
+                    words.append(forms)
+        if 0 < len(words) <= 7:
+            builder.add(words, code.code, "title", f"{code.code} {code.title}")
+
+
+def _add_synonyms(builder: _Builder) -> None:
+    for row in _read_tsv("diagnosis_terms.tsv"):
+        term, code = row[0], row[1]
+        uk = builder.icd10.get(code) or builder.icd10.map_cm(code)
+        if uk is None:
+            log.warning("diagnosis_terms.tsv: %s is not a UK ICD-10 code (%s)", code, term)
+            continue
+        builder.add(term_words(term), uk.code, "synonym", f"{term} -> {uk.code} (clincode synonyms)")
+
+
+def _morphology_words() -> tuple[dict, dict]:
+    nouns, modifiers = {}, {}
+    for row in _read_tsv("neoplasm_morphology.tsv"):
+        forms = normal_forms(row[0].split("-")[-1])
+        (modifiers if row[2:] == ["modifier"] else nouns)[forms] = row[1]
+    return nouns, modifiers
+
+
+def build_lexicon(classifications, index_dir: Path | None) -> Lexicon:
+    builder = _Builder(classifications.icd10)
+    morphology: dict[tuple[str, ...], str] = {}
+    if index_dir is not None and (index_dir / "index.csv").is_file():
+        morphology.update(_add_index(builder, index_dir))
+        if (index_dir / "neoplasms.csv").is_file():
+            _add_neoplasms(builder, index_dir)
+    else:
+        log.warning("no ICD-10-CM index found (settings.index_dir): lexicon from titles and synonyms only")
+    nouns, modifiers = _morphology_words()
+    morphology.update(nouns)
+    _add_titles(builder)
+    _add_synonyms(builder)
+    entries = builder.entries
+    freq = Counter(w for e in entries for w in e.words)
+    by_key: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        key = min(entry.words, key=lambda w: (freq[w], w))
+        by_key.setdefault(key, []).append(i)
+    return Lexicon(entries, by_key, morphology, modifiers, dict(freq))
+
+
+# --------------------------------------------------------------------------- cache
+def _fingerprint(classifications, index_dir: Path | None) -> str:
+    parts = [LEXICON_VERSION, str(classifications.icd10.source), str(len(classifications.icd10))]
+    files = sorted(RESOURCES.glob("*.tsv")) + sorted(Path(__file__).parent.glob("*.py"))
+    if index_dir is not None:
+        files += [index_dir / "index.csv", index_dir / "neoplasms.csv"]
+    for f in files:
+        if f.exists():
+            st = f.stat()
+            parts.append(f"{f}:{st.st_mtime_ns}:{st.st_size}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def load_lexicon(classifications, settings) -> Lexicon:
+    """The compiled lexicon from the cache, rebuilt when any source changed."""
+    index_dir = settings.index_dir
+    cache = Path(settings.cache_dir) / f"diagnosis-lexicon-{_fingerprint(classifications, index_dir)}.pickle"
+    if cache.is_file():
+        try:
+            with open(cache, "rb") as fh:
+                return pickle.load(fh)
+        except Exception as exc:  # a corrupt or foreign cache is rebuilt, never fatal
+            log.warning("ignoring unreadable lexicon cache %s: %s", cache, exc)
+    lexicon = build_lexicon(classifications, index_dir)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError as exc:
+        log.warning("could not write the lexicon cache %s: %s", cache, exc)
+    return lexicon

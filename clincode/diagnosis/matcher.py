@@ -1,0 +1,116 @@
+"""Find lexicon phrases in a sentence: all their words inside a short window, in any order.
+
+"acute calculous cholecystitis", "cholecystitis, acute, with gallstones" and "gallstones with acute
+cholecystitis" all hold the words of "Cholecystitis > acute > with calculus"; a bag-of-words match
+inside a window of about twice the phrase length catches them all while keeping unrelated words
+of a long sentence apart. The longest, most specific match wins: a match whose words are a strict
+subset of another match's words is dropped ("cholecystitis" inside "acute cholecystitis").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import NEOPLASM_MARK, Entry, Lexicon
+from .normalise import Token
+
+_MODIFIER_REACH = 3  # a behaviour modifier acts on a neoplasm noun at most this many words away
+
+
+@dataclass(slots=True)
+class Match:
+    entry_id: int
+    entry: Entry
+    positions: tuple[int, ...]  # token indices within the sentence, sorted
+    code: str
+    exact: bool  # the words are written contiguously in the lexicon's order
+    behaviour: str | None = None  # for neoplasm matches
+
+
+def _nearest(positions: list[int], anchor: int) -> int:
+    # on a tie prefer the later word: English puts the head noun last ("metastatic breast cancer")
+    return min(positions, key=lambda p: (abs(p - anchor), -p))
+
+
+class LexiconMatcher:
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self._entries = lexicon.entries
+        self._by_key = lexicon.by_key
+        self._morphology = lexicon.morphology
+        self._modifiers = lexicon.modifiers
+
+    def match(self, tokens: list[Token]) -> list[Match]:
+        """Every lexicon match in one sentence's tokens, after dropping subsumed ones."""
+        form_pos: dict[str, list[int]] = {}
+        behaviours: dict[int, str] = {}
+        for i, tok in enumerate(tokens):
+            for form in tok.forms:
+                form_pos.setdefault(form, []).append(i)
+            noun = self._morphology.get(tok.forms)
+            if noun is not None:
+                form_pos.setdefault(NEOPLASM_MARK, []).append(i)
+                behaviours[i] = noun
+        if behaviours:
+            self._apply_modifiers(tokens, behaviours)
+        matches: list[Match] = []
+        entries, by_key = self._entries, self._by_key
+        for form, anchors in form_pos.items():
+            for eid in by_key.get(form, ()):
+                entry = entries[eid]
+                words = entry.words
+                if not all(w in form_pos for w in words):
+                    continue
+                best = None
+                for a in anchors:
+                    pos = {_nearest(form_pos[w], a) for w in words}
+                    lo, hi = min(pos), max(pos)
+                    if hi - lo + 1 <= 2 * len(pos) + 2 and (best is None or hi - lo < best[1] - best[0]):
+                        best = (lo, hi, pos)
+                if best is None:
+                    continue
+                positions = tuple(sorted(best[2]))
+                code, behaviour = entry.code, None
+                if entry.neoplasm_codes:
+                    neo = [p for p in positions if p in behaviours]
+                    behaviour = behaviours[neo[-1]] if neo else "unspecified"
+                    code = entry.neoplasm_codes.get(behaviour) or entry.neoplasm_codes.get("uncertain", "")
+                    if not code:
+                        continue
+                exact = len(positions) == positions[-1] - positions[0] + 1 and self._in_order(entry, tokens, positions)
+                matches.append(Match(eid, entry, positions, code, exact, behaviour))
+        return _drop_subsumed(matches)
+
+    def _apply_modifiers(self, tokens: list[Token], behaviours: dict[int, str]) -> None:
+        for i, tok in enumerate(tokens):
+            modifier = self._modifiers.get(tok.forms)
+            if modifier is None:
+                continue
+            near = [p for p in behaviours if 0 < p - i <= _MODIFIER_REACH or (modifier == "insitu" and 0 < i - p <= 2)]
+            if near:
+                p = min(near, key=lambda q: abs(q - i))
+                behaviours[p] = modifier
+
+    @staticmethod
+    def _in_order(entry: Entry, tokens: list[Token], positions: tuple[int, ...]) -> bool:
+        firsts = [tokens[p].forms[0] for p in positions]
+        order = [w for w in entry.order if w in firsts]
+        return order == [f for f in firsts if f in entry.order]
+
+
+def _drop_subsumed(matches: list[Match]) -> list[Match]:
+    """Keep the most specific matches.
+
+    Drop a match whose words are a strict subset of another's, or that overlaps a longer match to
+    the same category ("type 2 diabetes" inside "type 2 diabetes with nephropathy").
+    """
+    if len(matches) < 2:
+        return matches
+    sets = [frozenset(m.positions) for m in matches]
+    keep = []
+    for i, m in enumerate(matches):
+        si, cat = sets[i], m.code[:3]
+        if any(len(sj) > len(si) and (si < sj or (matches[j].code[:3] == cat and si & sj))
+               for j, sj in enumerate(sets) if j != i):
+            continue
+        keep.append(m)
+    return keep

@@ -1,0 +1,119 @@
+"""Words as the lexicon and the text both see them: one normal form for UK/US spelling, plurals,
+hyphenation and synonyms, so "oedematous", "edema" and "Oedema" meet on the same token.
+
+A text position may carry several normal tokens: a synonym group adds its canonical word
+("renal" -> "kidney") and an abbreviation or compound expands ("gallstones" -> "calculus gallbladder").
+The same function normalises lexicon terms and document text, so any normal form is fine as long as
+both sides agree.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f]+|\d+")
+
+
+def _read_tsv(name: str) -> list[list[str]]:
+    rows = []
+    with open(RESOURCES / name, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            rows.append([f.strip() for f in line.split("\t")])
+    return rows
+
+
+# UK -> US spelling: ordered regex rewrites applied to a lower-case word before stemming.
+_SPELLING: list[tuple[re.Pattern, str]] = [(re.compile(a), b) for a, b in _read_tsv("spelling.tsv")]
+STOPWORDS: frozenset[str] = frozenset(r[0] for r in _read_tsv("stopwords.tsv"))
+
+
+def _respell(word: str) -> str:
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word
+
+
+def _strip_suffix(word: str) -> str:
+    """A light, deterministic stemmer for plurals and a few adjective endings.
+
+    Not a linguistic stemmer: it only has to send singular/plural and noun/adjective forms that
+    the index writes interchangeably ("calculus, calculi, calculous") to one form.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"),
+                         ("ous", "us"), ("uli", "ulus"), ("ae", "a"), ("ata", "a")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + repl
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os", "ys")):
+        return word[:-1]
+    return word
+
+
+def _stem(word: str) -> str:
+    """Respell, strip a plural/adjective ending, respell again ("tumours" -> "tumors" -> "tumor")."""
+    return _respell(_strip_suffix(_respell(word)))
+
+
+def _build_synonyms() -> dict[str, tuple[str, ...]]:
+    """Word -> normal tokens, from resources/word_synonyms.tsv (members<TAB>canonical words).
+
+    Every member maps to the canonical words only, on both sides (lexicon and text), so any two
+    members of a group match each other.
+    """
+    table: dict[str, tuple[str, ...]] = {}
+    for row in _read_tsv("word_synonyms.tsv"):
+        canon = tuple(_stem(w) for w in row[1].lower().split())
+        for member in row[0].lower().split("|"):
+            table[_stem(member.strip())] = canon
+    return table
+
+
+_SYNONYMS = _build_synonyms()
+
+
+@lru_cache(maxsize=200_000)
+def normal_forms(word: str) -> tuple[str, ...]:
+    """The normal tokens of one written word (lower-cased, respelled, stemmed, synonyms)."""
+    stem = _stem(word.lower())
+    return _SYNONYMS.get(stem, (stem,))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One written word with its character offsets in the original text and its normal forms."""
+
+    start: int
+    end: int
+    forms: tuple[str, ...]
+
+
+def tokenise(text: str, offset: int = 0) -> list[Token]:
+    """Words of ``text`` (offsets shifted by ``offset``); possessive "'s" and lone "s" are dropped."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        if word in ("s", "S") and m.start() > 0 and text[m.start() - 1] in "'\u2019":
+            continue
+        out.append(Token(m.start() + offset, m.end() + offset, normal_forms(word)))
+    return out
+
+
+def term_words(term: str) -> list[tuple[str, ...]]:
+    """The normal forms of each content word of a lexicon term (stopwords dropped)."""
+    words = []
+    for m in _TOKEN.finditer(term):
+        w = m.group().lower()
+        if w in STOPWORDS:
+            continue
+        forms = normal_forms(w)
+        if forms:
+            words.append(forms)
+    return words
