@@ -1,0 +1,127 @@
+"""ConText rules as data: loading and validating ``resources/context_rules.json``.
+
+The file follows medspaCy's ConText rule format (``{"context_rules": [{"literal", "category",
+"direction", "pattern", "max_scope", "terminated_by", ...}]}``) so rules can move between the two.
+One difference: ``pattern`` here is a regular expression string (case-insensitive, no capturing
+groups), not a spaCy token pattern.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"})
+# Categories that change a mention's context; others (e.g. PATIENT_EXPERIENCER, CONJ) only end scopes.
+FLAG_CATEGORIES = frozenset(
+    {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "PLANNED", "FAMILY",
+     "OTHER_EXPERIENCER"}
+)
+ALLOWED_KEYS = frozenset(
+    {"literal", "category", "direction", "pattern", "max_scope", "terminated_by", "allowed_types",
+     "excluded_types", "on_match", "on_modifies", "max_targets", "metadata"}
+)
+
+
+class ContextRulesError(ValueError):
+    """A ConText rules file that does not follow the format."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    literal: str
+    category: str
+    direction: str
+    pattern: str | None = None
+    max_scope: int | None = None
+    terminated_by: frozenset[str] = frozenset()
+
+    def regex_source(self) -> str:
+        if self.pattern:
+            return self.pattern
+        body = r"\s+".join(re.escape(word) for word in self.literal.split())
+        prefix = r"(?<!\w)" if self.literal[:1].isalnum() else ""
+        suffix = r"(?!\w)" if self.literal[-1:].isalnum() else ""
+        return prefix + body + suffix
+
+
+@dataclass(slots=True)
+class RuleSet:
+    rules: list[ContextRule]
+    regex: re.Pattern
+    default_max_scope: int
+    _by_group: dict[str, ContextRule]
+
+    def rule_for(self, match: re.Match) -> ContextRule:
+        return self._by_group[match.lastgroup]
+
+
+def _rule_from_dict(raw: dict, position: int) -> ContextRule:
+    where = f"context rule {position}"
+    if not isinstance(raw, dict):
+        raise ContextRulesError(f"{where}: expected an object, got {type(raw).__name__}")
+    unknown = set(raw) - ALLOWED_KEYS
+    if unknown:
+        raise ContextRulesError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(ALLOWED_KEYS)})")
+    literal = raw.get("literal")
+    if not isinstance(literal, str) or not literal.strip():
+        raise ContextRulesError(f"{where}: 'literal' must be a non-empty string")
+    category = raw.get("category")
+    if not isinstance(category, str) or not category:
+        raise ContextRulesError(f"{where} ({literal!r}): 'category' must be a string")
+    direction = raw.get("direction", "BIDIRECTIONAL")
+    if direction not in DIRECTIONS:
+        raise ContextRulesError(f"{where} ({literal!r}): direction {direction!r} not in {sorted(DIRECTIONS)}")
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        if not isinstance(pattern, str):
+            raise ContextRulesError(f"{where} ({literal!r}): 'pattern' must be a regular expression string")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ContextRulesError(f"{where} ({literal!r}): bad pattern: {exc}") from None
+        if compiled.groups:
+            raise ContextRulesError(f"{where} ({literal!r}): use non-capturing groups (?:...) in 'pattern'")
+    max_scope = raw.get("max_scope")
+    if max_scope is not None and (not isinstance(max_scope, int) or max_scope < 0):
+        raise ContextRulesError(f"{where} ({literal!r}): 'max_scope' must be a non-negative integer")
+    terminated_by = raw.get("terminated_by", [])
+    if not isinstance(terminated_by, list) or not all(isinstance(t, str) for t in terminated_by):
+        raise ContextRulesError(f"{where} ({literal!r}): 'terminated_by' must be a list of categories")
+    return ContextRule(literal, category, direction, pattern, max_scope, frozenset(terminated_by))
+
+
+def build_rule_set(data: dict) -> RuleSet:
+    """Validate parsed JSON and compile one case-insensitive regex over every trigger."""
+    if not isinstance(data, dict) or not isinstance(data.get("context_rules"), list):
+        raise ContextRulesError("context rules: expected an object with a 'context_rules' list")
+    rules = [_rule_from_dict(raw, i) for i, raw in enumerate(data["context_rules"], 1)]
+    default_max_scope = data.get("default_max_scope", 10)
+    if not isinstance(default_max_scope, int) or default_max_scope < 1:
+        raise ContextRulesError("context rules: 'default_max_scope' must be a positive integer")
+    # Longest literal first: at one position the longer trigger (or pseudo-trigger) wins.
+    ordered = sorted(enumerate(rules), key=lambda pair: (-len(pair[1].literal), pair[0]))
+    by_group: dict[str, ContextRule] = {}
+    parts = []
+    for i, rule in ordered:
+        name = f"r{i}"
+        by_group[name] = rule
+        parts.append(f"(?P<{name}>{rule.regex_source()})")
+    regex = re.compile("|".join(parts), re.IGNORECASE) if parts else re.compile(r"(?!x)x")
+    return RuleSet(rules, regex, default_max_scope, by_group)
+
+
+def load_context_rules(path: str | Path | None = None) -> RuleSet:
+    """The packaged rules, or a trust's own file in the same format."""
+    if path is None:
+        source = resources.files("clincode.text") / "resources" / "context_rules.json"
+        text = source.read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContextRulesError(f"context rules: not valid JSON ({exc})") from None
+    return build_rule_set(data)
