@@ -1,0 +1,1 @@
+"""Alembic migrations of the episode store (packaged so that installed clincode can migrate)."""

@@ -1,0 +1,37 @@
+"""The service layer: every change to the store goes through these functions.
+
+Both the API routes (``clincode.api``) and the web pages (``clincode.web``) call them, with a
+SQLAlchemy session and the acting user (``Actor``). Each function checks the actor's
+permission (``clincode.store.roles``), applies the optimistic lock where an episode changes,
+and writes the audit trail. Errors are ``clincode.store.errors`` exceptions whose message is fit
+to show a coder.
+"""
+from ._common import INTEGRATION, SYSTEM, Actor, require
+from .coding import (
+    EngineFailed, accept_proposal, add_code, amend_code, codes_of, finalise, finalise_problems, latest_run,
+    open_queries, proposal, remove_code, reopen, run_coding,
+)
+from .episodes import (
+    STATUSES, WorklistFilters, WorklistPage, add_document, assign_episode, episode_label, get_episode,
+    ingest_record, latest_episode_of_spell, list_worklist, load_episode, upsert_episode, upsert_patient,
+    upsert_spell,
+)
+from .messages import MessageOutcome, MessageRejected, content_control_id, list_messages, receive_message
+from .queries import (
+    DQ_CATEGORIES, answer_query, audit_trail, close_query, list_dq_issues, list_queries, raise_query,
+    record_dq_issue, resolve_dq_issue,
+)
+from .users import authenticate, create_user, get_user, hash_token, issue_token, list_users, revoke_tokens, set_role
+
+__all__ = [
+    "Actor", "SYSTEM", "INTEGRATION", "require",
+    "EngineFailed", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
+    "latest_run", "open_queries", "proposal", "remove_code", "reopen", "run_coding",
+    "STATUSES", "WorklistFilters", "WorklistPage", "add_document", "assign_episode", "episode_label",
+    "get_episode", "ingest_record", "latest_episode_of_spell", "list_worklist", "load_episode",
+    "upsert_episode", "upsert_patient", "upsert_spell",
+    "MessageOutcome", "MessageRejected", "content_control_id", "list_messages", "receive_message",
+    "DQ_CATEGORIES", "answer_query", "audit_trail", "close_query", "list_dq_issues", "list_queries",
+    "raise_query", "record_dq_issue", "resolve_dq_issue",
+    "authenticate", "create_user", "get_user", "hash_token", "issue_token", "list_users", "revoke_tokens", "set_role",
+]

@@ -1,0 +1,287 @@
+"""Coding an episode: run the engine, then the coder accepts, amends, adds or removes codes,
+and finalises. The engine's proposal (stage 'proposed') and the coder's codes (stage 'final')
+are kept apart, so an auditor can always see what the engine said and what the coder decided.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ...classification import System, load_classifications
+from ...coding.models import CodedEpisode
+from ...coding.models import Document as EngineDocument
+from ..code_checks import check_code
+from ..errors import EpisodeLocked, InvalidCode, NotFound, StoreError, ValidationFailed
+from ..models import ClinicianQuery, CodingRun, Episode, EpisodeCode, utcnow
+from ._common import Actor, audit, episode_for_change, load_episode, require, snapshot, touch
+
+_CODE_FIELDS = ("system", "position", "code", "title", "primary", "qualifies", "performed_on", "source", "assigned_by")
+
+
+class EngineFailed(StoreError):
+    status_code = 500
+
+
+# --- reading -------------------------------------------------------------------------------
+def codes_of(episode: Episode, stage: str, system: System | str | None = None) -> list[EpisodeCode]:
+    """The episode's codes of one stage ('proposed' | 'final'), optionally one system, in order."""
+    sys_value = System(system).value if system else None
+    rows = [c for c in episode.codes if c.stage == stage and (sys_value is None or c.system == sys_value)]
+    return sorted(rows, key=lambda c: (c.system, c.position))
+
+
+def latest_run(session: Session, episode_id: int) -> CodingRun | None:
+    return session.scalars(select(CodingRun).where(CodingRun.episode_id == episode_id)
+                           .order_by(CodingRun.id.desc()).limit(1)).first()
+
+
+def proposal(session: Session, actor: Actor, episode_id: int) -> CodedEpisode | None:
+    """The engine's latest proposal as produced (codes, evidence, rationale, suggested queries)."""
+    require(actor, "episodes:read")
+    load_episode(session, episode_id)
+    run = latest_run(session, episode_id)
+    return CodedEpisode.model_validate(run.result) if run else None
+
+
+# --- the engine ----------------------------------------------------------------------------
+def run_coding(session: Session, actor: Actor, episode_id: int, engine=None,
+               expected_version: int | None = None) -> CodingRun:
+    """Run the coding engine on the episode's documents and store its proposal.
+
+    Replaces the previous proposal; never touches the coder's final codes.
+    """
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    if not episode.documents:
+        raise ValidationFailed(f"episode {episode_id} has no documents to code")
+    if engine is None:
+        from ...engine import default_engine
+
+        engine = default_engine()
+    docs = [EngineDocument(id=str(d.id), text=d.text, type=d.doc_type) for d in episode.documents]
+    started = time.perf_counter()
+    try:
+        result = engine.code_episode(str(episode.id), docs)
+    except Exception as exc:  # the engine's failure must not lose the episode or leak note text
+        raise EngineFailed(f"the coding engine failed on episode {episode_id}: {type(exc).__name__}") from exc
+    duration = int((time.perf_counter() - started) * 1000)
+    run = CodingRun(episode_id=episode.id, requested_by=actor.username, duration_ms=duration,
+                    result=result.model_dump(mode="json"), created_at=utcnow())
+    session.add(run)
+    session.flush()
+    session.execute(delete(EpisodeCode).where(EpisodeCode.episode_id == episode.id, EpisodeCode.stage == "proposed"))
+    session.expire(episode, ["codes"])
+    for system, assignments in ((System.ICD10, result.diagnoses), (System.OPCS4, result.procedures)):
+        for i, a in enumerate(assignments, start=1):
+            session.add(EpisodeCode(
+                episode_id=episode.id, run_id=run.id, stage="proposed", system=system.value, position=i,
+                code=a.code, title=a.title, primary=a.primary, score=a.score,
+                evidence=[e.model_dump() for e in a.evidence], rationale=list(a.rationale),
+                qualifies=a.qualifies, source="engine", assigned_by="engine", assigned_at=run.created_at))
+    touch(episode, "proposed" if episode.status in ("uncoded", "proposed") else None)
+    audit(session, actor, "run_engine", "episode", episode.id, episode_id=episode.id, after={
+        "run_id": run.id, "diagnoses": [a.code for a in result.diagnoses],
+        "procedures": [a.code for a in result.procedures], "queries": len(result.queries)})
+    session.flush()
+    session.refresh(episode)
+    return run
+
+
+# --- the coder's codes ---------------------------------------------------------------------
+def accept_proposal(session: Session, actor: Actor, episode_id: int, expected_version: int | None,
+                    code_ids: list[int] | None = None) -> Episode:
+    """Accept the engine's proposal: all of it (replacing the final codes) or the listed codes
+    (added to the final codes, skipping any already there)."""
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    proposed = codes_of(episode, "proposed")
+    if not proposed:
+        raise ValidationFailed("there is no proposal to accept: run the engine first")
+    if code_ids is not None:
+        by_id = {c.id: c for c in proposed}
+        missing = [i for i in code_ids if i not in by_id]
+        if missing:
+            raise NotFound(f"no proposed code {missing[0]} on episode {episode_id}")
+        chosen = [by_id[i] for i in code_ids]
+    else:
+        chosen = proposed
+    before = [snapshot(c, _CODE_FIELDS) for c in codes_of(episode, "final")]
+    if code_ids is None:
+        for c in codes_of(episode, "final"):
+            episode.codes.remove(c)
+    now = utcnow()
+    for p in chosen:
+        finals = codes_of(episode, "final", p.system)
+        if any(f.code == p.code for f in finals):
+            continue
+        keep_primary = p.primary and not any(f.primary for f in finals)
+        episode.codes.append(EpisodeCode(
+            stage="final", system=p.system, position=p.position if code_ids is None else len(finals) + 1,
+            code=p.code, title=p.title, primary=keep_primary, score=p.score, evidence=p.evidence,
+            rationale=p.rationale, qualifies=p.qualifies, run_id=p.run_id, source="engine",
+            assigned_by=actor.username, assigned_at=now))
+    _renumber(episode)
+    touch(episode, "in_progress")
+    audit(session, actor, "accept_proposal", "episode", episode.id, episode_id=episode.id, before={"final": before},
+          after={"final": [snapshot(c, _CODE_FIELDS) for c in codes_of(episode, "final")]})
+    session.flush()
+    return episode
+
+
+def add_code(session: Session, actor: Actor, episode_id: int, expected_version: int | None, system: System | str,
+             code: str, *, primary: bool = False, position: int | None = None,
+             performed_on: date | None = None, qualifies: str | None = None, reason: str | None = None) -> EpisodeCode:
+    """Add a coder-entered code, validated against the classification and sequencing rules."""
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    system = System(system)
+    check = check_code(load_classifications(), system, code, primary=primary)
+    if not check.ok:
+        raise InvalidCode(check.code, check.problems)
+    finals = codes_of(episode, "final", system)
+    if any(f.code == check.code for f in finals):
+        raise ValidationFailed(f"{check.code} is already coded on this episode")
+    row = EpisodeCode(stage="final", system=system.value, code=check.code, title=check.title, primary=primary,
+                      position=(position - 0.5) if position else len(finals) + 1, performed_on=performed_on,
+                      qualifies=qualifies, evidence=[], rationale=[f"entered by {actor.username}"] + ([reason] if reason else []),
+                      source="coder", assigned_by=actor.username, assigned_at=utcnow())
+    if primary:
+        for f in finals:
+            f.primary = False
+    episode.codes.append(row)
+    _renumber(episode)
+    touch(episode, "in_progress")
+    session.flush()
+    audit(session, actor, "add_code", "episode_code", row.id, episode_id=episode.id,
+          after=snapshot(row, _CODE_FIELDS), reason=reason)
+    return row
+
+
+def amend_code(session: Session, actor: Actor, episode_id: int, expected_version: int | None, code_id: int, *,
+               code: str | None = None, primary: bool | None = None, position: int | None = None,
+               performed_on: date | None = None, reason: str | None = None) -> EpisodeCode:
+    """Change a final code: the code itself, its primary flag, its position or procedure date."""
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    row = _final_code(episode, code_id)
+    before = snapshot(row, _CODE_FIELDS)
+    will_be_primary = row.primary if primary is None else primary
+    if code is not None or (primary and not row.primary):
+        check = check_code(load_classifications(), row.system, code or row.code, primary=will_be_primary)
+        if not check.ok:
+            raise InvalidCode(check.code, check.problems)
+        if check.code != row.code:
+            if any(f.code == check.code for f in codes_of(episode, "final", row.system) if f is not row):
+                raise ValidationFailed(f"{check.code} is already coded on this episode")
+            row.code, row.title, row.source, row.evidence = check.code, check.title, "coder", row.evidence
+            row.assigned_by, row.assigned_at = actor.username, utcnow()
+    if primary is not None:
+        if primary:
+            for f in codes_of(episode, "final", row.system):
+                f.primary = False
+        row.primary = primary
+    if position is not None:
+        row.position = position - 0.5 if position < row.position else position + 0.5
+    if performed_on is not None:
+        row.performed_on = performed_on
+    _renumber(episode)
+    touch(episode, "in_progress")
+    audit(session, actor, "amend_code", "episode_code", row.id, episode_id=episode.id, before=before,
+          after=snapshot(row, _CODE_FIELDS), reason=reason)
+    session.flush()
+    return row
+
+
+def remove_code(session: Session, actor: Actor, episode_id: int, expected_version: int | None, code_id: int,
+                reason: str | None = None) -> None:
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    row = _final_code(episode, code_id)
+    before = snapshot(row, _CODE_FIELDS)
+    episode.codes.remove(row)
+    _renumber(episode)
+    touch(episode, "in_progress")
+    audit(session, actor, "remove_code", "episode_code", code_id, episode_id=episode.id, before=before, reason=reason)
+    session.flush()
+
+
+def _final_code(episode: Episode, code_id: int) -> EpisodeCode:
+    for c in episode.codes:
+        if c.id == code_id and c.stage == "final":
+            return c
+    raise NotFound(f"no final code {code_id} on episode {episode.id}")
+
+
+def _renumber(episode: Episode) -> None:
+    """Positions 1..n per system with the primary diagnosis / main procedure first."""
+    for system in (System.ICD10, System.OPCS4):
+        rows = sorted(codes_of(episode, "final", system), key=lambda c: (not c.primary, c.position))
+        for i, c in enumerate(rows, start=1):
+            c.position = i
+
+
+# --- finalise and re-open ------------------------------------------------------------------
+def finalise_problems(episode: Episode) -> list[str]:
+    """Why the episode cannot be finalised yet (empty when it can)."""
+    problems: list[str] = []
+    clf = load_classifications()
+    diagnoses = codes_of(episode, "final", System.ICD10)
+    procedures = codes_of(episode, "final", System.OPCS4)
+    primaries = [d for d in diagnoses if d.primary]
+    if not diagnoses:
+        problems.append("there are no diagnosis codes: every episode needs a primary diagnosis")
+    elif len(primaries) != 1:
+        problems.append("exactly one diagnosis must be marked primary")
+    if procedures and sum(p.primary for p in procedures) != 1:
+        problems.append("exactly one procedure must be the main procedure")
+    for c in diagnoses + procedures:
+        check = check_code(clf, c.system, c.code, primary=c.primary)
+        problems.extend(f"{c.code}: {p}" for p in check.problems)
+    open_queries = [q for q in episode.queries if q.status == "open"]
+    if open_queries:
+        problems.append(f"{len(open_queries)} clinician quer{'y is' if len(open_queries) == 1 else 'ies are'} still open")
+    return problems
+
+
+def finalise(session: Session, actor: Actor, episode_id: int, expected_version: int | None) -> Episode:
+    """Finalise the coding: checked, then locked against change until re-opened."""
+    require(actor, "episodes:finalise")
+    episode = episode_for_change(session, episode_id, expected_version)
+    problems = finalise_problems(episode)
+    if problems:
+        raise ValidationFailed("the episode cannot be finalised", problems)
+    episode.finalised_at, episode.finalised_by = utcnow(), actor.username
+    touch(episode, "finalised")
+    audit(session, actor, "finalise", "episode", episode.id, episode_id=episode.id,
+          after={"final": [snapshot(c, _CODE_FIELDS) for c in codes_of(episode, "final")]})
+    session.flush()
+    return episode
+
+
+def reopen(session: Session, actor: Actor, episode_id: int, reason: str, expected_version: int | None = None) -> Episode:
+    """Re-open a finalised episode; the reason is mandatory and kept in the audit trail."""
+    require(actor, "episodes:reopen")
+    if not reason or len(reason.strip()) < 5:
+        raise ValidationFailed("give the reason for re-opening a finalised episode")
+    episode = load_episode(session, episode_id)
+    if expected_version is not None and episode.version != expected_version:
+        from ..errors import VersionConflict
+
+        raise VersionConflict(episode_id, expected_version, episode.version)
+    if not episode.finalised:
+        raise EpisodeLocked(f"episode {episode_id} is not finalised")
+    before = {"status": episode.status, "finalised_by": episode.finalised_by,
+              "finalised_at": episode.finalised_at}
+    episode.finalised_at = episode.finalised_by = None
+    touch(episode, "in_progress")
+    audit(session, actor, "reopen", "episode", episode.id, episode_id=episode.id, before=before,
+          after={"status": "in_progress"}, reason=reason.strip())
+    session.flush()
+    return episode
+
+
+def open_queries(episode: Episode) -> list[ClinicianQuery]:
+    return [q for q in episode.queries if q.status == "open"]
