@@ -109,8 +109,16 @@ class WorkerPool:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
+        """Start the workers and wait until each has loaded the engine (or say why one could not)."""
         for _ in range(self.size):
             self._workers.append(self._spawn())
+        while not all(w.ready for w in self._workers):
+            waiting = [w for w in self._workers if not w.ready]
+            wait([w.conn for w in waiting] + [w.process.sentinel for w in waiting], 1.0)
+            for worker in waiting:
+                if not self._drain(worker, []) and not worker.ready:
+                    raise EngineLoadError(
+                        f"a worker died while loading the coding engine (exit code {worker.process.exitcode})")
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)

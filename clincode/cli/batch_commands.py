@@ -39,6 +39,7 @@ def batch(
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="seconds allowed per document")] = 600.0,
     restart: Annotated[bool, typer.Option("--restart", help="discard this output's checkpoint and start over")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="no progress bar")] = False,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, help="documents per checkpoint commit (at most 2 s apart)")] = 500,
 ) -> None:
     """Code every document as one episode, exactly once; run it again after a stop to resume.
 
@@ -58,7 +59,8 @@ def batch(
             progress.start()
         report = run_batch(input_path, output, workers=workers, all_findings=all_findings,
                            output_format=output_format, id_field=id_column, text_field=text_column,
-                           encoding=encoding, restart=restart, timeout=timeout, progress=progress)
+                           encoding=encoding, restart=restart, timeout=timeout, commit_every=commit_every,
+                           progress=progress)
     except (BatchInputError, CheckpointMismatch, EngineLoadError, FileNotFoundError) as exc:
         if progress is not None:
             progress.stop()

@@ -1,0 +1,102 @@
+"""Resumption after a real ``kill -9`` of a running ``clincode batch``: every id exactly once."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _done(output: Path) -> int:
+    db = output.with_name(output.name + ".checkpoint") / "checkpoint.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return con.execute("SELECT (SELECT COUNT(*) FROM done) + (SELECT COUNT(*) FROM failures)").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:  # tables not created yet
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # exited; a zombie only waits for its new parent to reap it
+
+
+def _kill9_after_progress(cmd: list[str], output: Path, at_least: int) -> int:
+    """Start the batch, SIGKILL it once ``at_least`` more documents are committed; the count then."""
+    before = _done(output)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    workers: list[int] = []
+    while _done(output) < before + at_least:
+        assert proc.poll() is None, f"batch ended before it could be killed: {proc.stderr.read().decode()}"
+        assert time.monotonic() < deadline, "no progress within 240 s"
+        workers = _children(proc.pid) or workers
+        time.sleep(0.02)
+    workers = _children(proc.pid) or workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    # Orphaned workers notice their parent is gone (their pipe closes) and exit by themselves.
+    deadline = time.monotonic() + 30
+    while not all(_gone(w) for w in workers):
+        assert time.monotonic() < deadline, "worker processes outlived the killed batch"
+        time.sleep(0.1)
+    return _done(output)
+
+
+def test_kill9_twice_then_resume_gives_every_id_exactly_once(tmp_path, codiesp_texts, batch_helpers):
+    rows = []
+    for copy in range(3):
+        rows += [{"id": f"{doc_id}#{copy}", "text": text} for doc_id, text in codiesp_texts]
+    rows.insert(100, "{this line is not JSON")
+    rows.insert(300, {"id": "blank", "text": ""})
+    src = batch_helpers.write_jsonl(tmp_path / "docs.jsonl", rows)
+    n = len(rows)
+    out = tmp_path / "coded.jsonl"
+    cmd = batch_helpers.clincode_cmd("batch", src, "--output", out, "--workers", "2", "--commit-every", "10",
+                                     "--no-progress")
+
+    first = _kill9_after_progress(cmd, out, at_least=30)
+    assert not out.exists() and 30 <= first < n
+    second = _kill9_after_progress(cmd, out, at_least=30)
+    assert first + 30 <= second < n
+
+    finished = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert "done:" in finished.stderr
+
+    coded = batch_helpers.read_lines(out)
+    failures = [json.loads(line) for line in batch_helpers.read_lines(out.with_name("coded.failures.jsonl"))]
+    ids = [json.loads(line)["id"] for line in coded]
+    assert len(ids) == len(set(ids)) == n - 2  # nothing duplicated ...
+    assert [f["reason"] for f in failures] == ["malformed_record", "empty"]
+    expected_ids = [r["id"] for r in rows if isinstance(r, dict) and r["text"]]
+    assert ids == expected_ids  # ... nothing lost, and in input order
+
+    clean = tmp_path / "clean.jsonl"
+    subprocess.run(batch_helpers.clincode_cmd("batch", src, "--output", clean, "--workers", "2", "--no-progress"),
+                   check=True, capture_output=True, timeout=600)
+    assert out.read_bytes() == clean.read_bytes()  # equal to an uninterrupted run, byte for byte
