@@ -74,7 +74,7 @@ def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None)
             (s, e) for r, s, e in found
             if (r.direction == "TERMINATE" or r.category in rule.terminated_by) and (s, e) != (t_start, t_end)
         ] if terminators or rule.terminated_by else []
-        scope_start, scope_end = t_start, t_end
+        scope_start, scope_end = (t_end, t_end) if rule.direction == "FORWARD" else (t_start, t_start)
         if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
             scope_end = end
             for s, _e in stops:
