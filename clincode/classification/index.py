@@ -80,6 +80,7 @@ class AlphabeticIndex:
         self.entries = entries
         self._children: dict[int, list[int]] = {}
         self._mains: dict[tuple[str, str], int] = {}
+        self._word_cache: dict[int, tuple[str, ...]] = {}
         for i, entry in enumerate(entries):
             if entry.parent >= 0:
                 self._children.setdefault(entry.parent, []).append(i)
@@ -151,6 +152,15 @@ class AlphabeticIndex:
             pos, parts = found
         return pos
 
+    def _words(self, pos: int) -> tuple[str, ...]:
+        """An entry's term as references quote it, then each of its comma-separated parts."""
+        words = self._word_cache.get(pos)
+        if words is None:
+            term = self.entries[pos].term
+            words = (_comparable(term),) + tuple(_comparable(p) for p in term.split(","))
+            self._word_cache[pos] = words
+        return words
+
     def _match_child(self, pos: int, parts: list[str]) -> tuple[int, list[str]] | None:
         """The child matching the longest run of leading parts; looks through connective levels
         ("with", "in", "due to"), which references skip: "Calculus, gallbladder, with cholecystitis"
@@ -159,14 +169,14 @@ class AlphabeticIndex:
         for cut in range(len(parts), 0, -1):
             want = _comparable(", ".join(parts[:cut]))
             for k in kids:
-                if _comparable(self.entries[k].term) == want:
+                if self._words(k)[0] == want:
                     return k, parts[cut:]
             for k in kids:  # "myocardium" for the subterm "myocardium, myocardial"
-                if want in (_comparable(p) for p in self.entries[k].term.split(",")):
+                if want in self._words(k):
                     return k, parts[cut:]
         first = _comparable(parts[0])
         for k in kids:
-            term = _comparable(self.entries[k].term)
+            term = self._words(k)[0]
             if term in _CONNECTIVES:
                 rest = [first[len(term) + 1:]] + parts[1:] if first.startswith(term + " ") else parts
                 found = self._match_child(k, rest)
@@ -203,7 +213,7 @@ def _load_index(index_dir: Path, icd10: ClassificationTable, cache_dir: Path | N
     if not sources[0].is_file():
         raise FileNotFoundError(f"{sources[0]} not found: is CLINCODE_INDEX_DIR right?")
     entries = cached(
-        "icd10cm-index", sources + list(icd10.source_files), cache_dir, lambda: build_entries(index_dir, icd10)
+        "icd10cm-index", sources + list(icd10.source_files) + [f"mapped-to:{icd10.source}"], cache_dir, lambda: build_entries(index_dir, icd10)
     )
     return AlphabeticIndex(entries)
 

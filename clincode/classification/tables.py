@@ -43,6 +43,8 @@ class ClassificationTable:
         self.source = source
         # The files the table was read from: the compiled caches are keyed on them.
         self.source_files: tuple[str, ...] = ()
+        # Per-code metadata from a TRUD release (usage, sex and age limits); empty for other sources.
+        self.metadata: dict = {}
         self._codes: dict[str, Code] = {}
         for row in rows:
             self._codes[row.code] = Code(system, row.code, row.title, row.kind)

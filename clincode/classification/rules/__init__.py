@@ -77,3 +77,100 @@ class CodeRange:
             return k if len(k) <= 3 else f"{k[:3]}.{k[3:]}"
 
         return dot(self.low) if self.low == self.high else f"{dot(self.low)}-{dot(self.high)}"
+
+
+def _system(row: dict[str, str]) -> str:
+    system = row.get("system", "icd10").lower()
+    if system not in ("icd10", "opcs4"):
+        raise RuleFileError(f"{row['_where']}: system must be icd10 or opcs4, not {system!r}")
+    return system
+
+
+def _range(row: dict[str, str], column: str = "codes") -> CodeRange:
+    text = row[column]
+    if not all(part.strip() for part in text.split("-")):
+        raise RuleFileError(f"{row['_where']}: malformed code range {text!r}")
+    return CodeRange.parse(text)
+
+
+@lru_cache(maxsize=1)
+def load_asterisks() -> frozenset[str]:
+    """Undotted keys of the asterisk codes and categories (``asterisk.tsv``)."""
+    return frozenset(r["code"].replace(".", "").upper() for r in read_rules("asterisk.tsv", ["code"]))
+
+
+@lru_cache(maxsize=1)
+def load_dagger_asterisk() -> dict[str, tuple[str, ...]]:
+    """Dagger code -> the asterisk codes that may go with it (``dagger_asterisk.tsv``)."""
+    pairs: dict[str, list[str]] = {}
+    for row in read_rules("dagger_asterisk.tsv", ["dagger", "asterisk"]):
+        pairs.setdefault(row["dagger"].upper(), []).append(row["asterisk"].upper())
+    return {dagger: tuple(asterisks) for dagger, asterisks in pairs.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SexRule:
+    system: str
+    codes: CodeRange
+    sex: str  # "M" or "F"
+    why: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRule:
+    system: str
+    codes: CodeRange
+    min_age: int | None
+    max_age: int | None
+    severity: str  # "error" | "warning"
+    why: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotPrimaryRule:
+    system: str
+    codes: CodeRange
+    why: str
+    where: str
+
+
+@lru_cache(maxsize=1)
+def load_sex_rules() -> tuple[SexRule, ...]:
+    rules = []
+    for row in read_rules("sex.tsv", ["system", "codes", "sex"]):
+        sex = row["sex"].upper()
+        if sex not in ("M", "F"):
+            raise RuleFileError(f"{row['_where']}: sex must be M or F, not {sex!r}")
+        rules.append(SexRule(_system(row), _range(row), sex, row.get("why", ""), row["_where"]))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def load_age_rules() -> tuple[AgeRule, ...]:
+    rules = []
+    for row in read_rules("age.tsv", ["system", "codes", "min_age", "max_age", "severity"]):
+        try:
+            low = int(row["min_age"]) if row["min_age"] else None
+            high = int(row["max_age"]) if row["max_age"] else None
+        except ValueError:
+            raise RuleFileError(f"{row['_where']}: ages must be whole years") from None
+        if row["severity"] not in ("error", "warning"):
+            raise RuleFileError(f"{row['_where']}: severity must be error or warning")
+        rules.append(AgeRule(_system(row), _range(row), low, high, row["severity"], row.get("why", ""), row["_where"]))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def load_not_primary_rules() -> tuple[NotPrimaryRule, ...]:
+    return tuple(
+        NotPrimaryRule(_system(row), _range(row), row.get("why", ""), row["_where"])
+        for row in read_rules("not_primary.tsv", ["system", "codes"])
+    )
+
+
+@lru_cache(maxsize=1)
+def load_fifth_character_required() -> dict[str, str]:
+    """4-character ICD-10 codes that need a UK 5th character -> why (``fifth_character.tsv``)."""
+    return {row["code"].upper(): row.get("why", "") for row in read_rules("fifth_character.tsv", ["code"])}
