@@ -1,0 +1,71 @@
+"""Spark (local[2]): code_dataframe gives the same results as the single-process engine and batch."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.spark
+pyspark = pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java (17) on the machine")
+    from pyspark.sql import SparkSession
+
+    # Executors' Python workers must be this interpreter (the one with clincode installed).
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("clincode-batch-test")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.driver.memory", "1g").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def test_spark_results_equal_single_process_results(spark, settings, codiesp_texts, batch_helpers, tmp_path):
+    from clincode.batch import run_batch
+    from clincode.batch.spark import RESULT_COLUMNS, code_dataframe
+
+    docs = codiesp_texts[50:70]
+    rows = [(doc_id, text, n) for n, (doc_id, text) in enumerate(docs)] + [("blank", "", 98), ("none", None, 99)]
+    df = spark.createDataFrame(rows, "id string, text string, ward int").repartition(2)
+    coded = code_dataframe(df, settings=settings)
+    assert coded.columns == ["id", "text", "ward", *RESULT_COLUMNS]  # input columns kept, results added
+    got = {r["id"]: r.asDict() for r in coded.collect()}
+
+    expected = batch_helpers.engine_lines(settings, docs)  # the engine in this one process
+    local = tmp_path / "local.jsonl"
+    run_batch(batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in docs]), local,
+              workers=1, settings=settings)
+    local_lines = {json.loads(line)["id"]: line for line in batch_helpers.read_lines(local)}
+    assert set(got) == {i for i, _ in docs} | {"blank", "none"}
+    for doc_id, _ in docs:
+        row = got[doc_id]
+        assert row["coding_json"] == expected[doc_id] == local_lines[doc_id]
+        episode = json.loads(row["coding_json"])
+        assert row["diagnoses"] == [d["code"] for d in episode["diagnoses"]]
+        assert row["procedures"] == [p["code"] for p in episode["procedures"]]
+        assert row["primary_diagnosis"] == next((d["code"] for d in episode["diagnoses"] if d["primary"]), None)
+        assert row["queries"] == len(episode["queries"]) and row["coding_error"] is None
+    for doc_id in ("blank", "none"):
+        assert got[doc_id]["coding_error"].startswith("empty:") and got[doc_id]["coding_json"] is None
+
+
+def test_clear_errors_for_missing_and_clashing_columns(spark, settings):
+    from clincode.batch.spark import code_dataframe
+
+    df = spark.createDataFrame([("a", "Angina.", "I20.9")], "note_id string, text string, diagnoses string")
+    with pytest.raises(ValueError, match="no column 'id'.*note_id"):
+        code_dataframe(df, settings=settings)
+    with pytest.raises(ValueError, match="already has diagnoses.*prefix"):
+        code_dataframe(df, id_col="note_id", settings=settings)
+    out = code_dataframe(df, id_col="note_id", settings=settings, prefix="clincode_")
+    row = out.collect()[0]
+    assert row["diagnoses"] == "I20.9" and json.loads(row["clincode_coding_json"])["id"] == "a"
