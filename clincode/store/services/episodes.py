@@ -23,7 +23,7 @@ _EPISODE_FIELDS = ("episode_number", "consultant_code", "main_specialty", "treat
 
 @dataclass
 class WorklistFilters:
-    status: str | None = None  # one of STATUSES
+    status: str | tuple[str, ...] | None = None  # one of STATUSES, or several (the web worklist's 'to code')
     specialty: str | None = None  # main specialty or treatment function code
     consultant: str | None = None
     assigned_to: str | None = None
@@ -45,11 +45,13 @@ def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | Non
     """Episodes to code, oldest discharge first (the order coding deadlines run in)."""
     require(actor, "episodes:read")
     f = filters or WorklistFilters()
-    if f.status and f.status not in STATUSES:
-        raise ValidationFailed(f"unknown status {f.status!r}; use one of {', '.join(STATUSES)}")
+    statuses = (f.status,) if isinstance(f.status, str) else tuple(f.status or ())
+    for status in statuses:
+        if status not in STATUSES:
+            raise ValidationFailed(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     q = select(Episode).join(Episode.spell)
-    if f.status:
-        q = q.where(Episode.status == f.status)
+    if statuses:
+        q = q.where(Episode.status.in_(statuses))
     if f.specialty:
         q = q.where(or_(Episode.main_specialty == f.specialty, Episode.treatment_function == f.specialty))
     if f.consultant:
@@ -65,7 +67,8 @@ def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | Non
             ClinicianQuery.episode_id == Episode.id, ClinicianQuery.status == "open").exists()
         q = q.where(open_q if f.has_open_query else ~open_q)
     if f.search:
-        q = q.join(Spell.patient).where(or_(Spell.spell_number == f.search, Patient.local_patient_id == f.search))
+        q = q.join(Spell.patient).where(or_(Spell.spell_number == f.search, Patient.local_patient_id == f.search,
+                                              Patient.nhs_number == f.search.replace(" ", "")))
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     q = (q.options(selectinload(Episode.spell).selectinload(Spell.patient))
          .order_by(Spell.discharge_date.is_(None), Spell.discharge_date, Episode.id)
