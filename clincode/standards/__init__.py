@@ -1,28 +1,115 @@
-"""The National Clinical Coding Standards as readable, testable rules.
+"""The National Clinical Coding Standards as readable, testable rules: findings -> a coded episode.
 
-PLACEHOLDER surface (keep the names):
+Public surface (the engine calls these; keep the names and signatures):
     apply_standards(episode_id, diagnosis_findings, procedure_findings, classifications, parsed) -> CodedEpisode
     rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classifications) -> CodedEpisode
+
+Diagnoses: ``clincode.standards.diagnosis`` (the ICD-10 5th Edition standards, rule by rule).
+Procedures: ``clincode.standards.procedures.code_procedures`` (the OPCS-4 standards) when present;
+until then a minimal ordering of the affirmed procedure findings.
 """
 from __future__ import annotations
 
+import inspect
+
+from ..coding.findings import Finding
 from ..coding.models import CodeAssignment, CodedEpisode
+from .diagnosis import code_diagnoses
 
 
-def _assign(f) -> CodeAssignment:
-    return CodeAssignment(code=f.code, score=f.score, evidence=[f.evidence], rationale=list(f.rationale))
+def _assign(findings: list[Finding], classifications=None, system: str = "icd10") -> CodeAssignment:
+    first = findings[0]
+    title = ""
+    if classifications is not None:
+        table = classifications.icd10 if system == "icd10" else classifications.opcs4
+        code = table.get(first.code) if table is not None else None
+        title = code.title if code else ""
+    evidence, seen = [], set()
+    for f in findings:
+        key = (f.evidence.document, f.evidence.start, f.evidence.end)
+        if key not in seen:
+            seen.add(key)
+            evidence.append(f.evidence)
+    return CodeAssignment(
+        code=first.code, title=title or first.term, score=min(1.0, max(f.score for f in findings)),
+        evidence=evidence, rationale=list(first.rationale),
+        index_path=next((f.index_path for f in findings if f.index_path), None),
+    )
+
+
+def _ranked(findings: list[Finding], classifications, system: str) -> list[CodeAssignment]:
+    by_code: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.affirmed and not f.historical:
+            by_code.setdefault(f.code, []).append(f)
+    assignments = [_assign(fs, classifications, system) for fs in by_code.values()]
+    return sorted(assignments, key=lambda a: -a.score)
 
 
 def rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classifications) -> CodedEpisode:
-    dx = sorted((f for f in diagnosis_findings if f.affirmed), key=lambda f: -f.score)
-    px = [f for f in procedure_findings if f.affirmed]
-    return CodedEpisode(id=episode_id, diagnoses=[_assign(f) for f in dx], procedures=[_assign(f) for f in px])
+    """Every current, affirmed condition and procedure with a code, ranked by score: the list a
+    coder reviews in computer-assisted coding (no episode-level selection or suppression)."""
+    return CodedEpisode(
+        id=episode_id,
+        diagnoses=_ranked(list(diagnosis_findings), classifications, "icd10"),
+        procedures=_ranked(list(procedure_findings), classifications, "opcs4"),
+    )
+
+
+def _code_procedures(procedure_findings, diagnosis_findings, classifications, parsed):
+    """The procedure engine's ``code_procedures`` when it exists, else the affirmed findings in order.
+
+    Returns (procedures, queries, warnings).
+    """
+    try:
+        from .procedures import code_procedures
+    except ImportError:
+        code_procedures = None
+    if code_procedures is not None:
+        available = {
+            "procedure_findings": procedure_findings, "findings": procedure_findings,
+            "diagnosis_findings": diagnosis_findings, "classifications": classifications, "parsed": parsed,
+        }
+        params = inspect.signature(code_procedures).parameters
+        result = code_procedures(**{k: v for k, v in available.items() if k in params})
+        if isinstance(result, tuple):
+            procedures, *rest = result
+            queries = rest[0] if len(rest) > 0 else []
+            warnings = rest[1] if len(rest) > 1 else []
+            return list(procedures), list(queries), list(warnings)
+        if isinstance(result, CodedEpisode):
+            return result.procedures, result.queries, result.warnings
+        return list(result), [], []
+    by_code: dict[str, list[Finding]] = {}
+    for f in procedure_findings:
+        if f.affirmed and not f.historical:
+            by_code.setdefault(f.code, []).append(f)
+    procedures = [_assign(fs, classifications, "opcs4") for fs in by_code.values()]
+    main = next((p for p in procedures if p.code[:1] not in "YZ"), None)
+    if main is not None:
+        main.primary = True
+        procedures.remove(main)
+        procedures.insert(0, main)
+    return procedures, [], []
 
 
 def apply_standards(episode_id, diagnosis_findings, procedure_findings, classifications, parsed) -> CodedEpisode:
-    episode = rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classifications)
-    if episode.diagnoses:
-        episode.diagnoses[0].primary = True
-    if episode.procedures:
-        episode.procedures[0].primary = True
-    return episode
+    """Code one episode under the national standards: procedures first (the main procedure tells
+    the diagnosis rules which condition was operated on), then diagnoses, then the link between
+    them."""
+    procedures, p_queries, p_warnings = _code_procedures(
+        list(procedure_findings), list(diagnosis_findings), classifications, parsed)
+    main = next((p.code for p in procedures if p.primary), None)
+    dx = code_diagnoses(list(diagnosis_findings), classifications, parsed, list(procedure_findings), main)
+    primary = next((d for d in dx.diagnoses if d.primary), None)
+    if primary is not None:
+        for proc in procedures:
+            if proc.primary and not proc.links_to and not proc.code.startswith(("Y", "Z")):
+                proc.links_to = [primary.code]
+    return CodedEpisode(
+        id=episode_id, diagnoses=dx.diagnoses, procedures=procedures,
+        queries=dx.queries + list(p_queries), warnings=dx.warnings + list(p_warnings),
+    )
+
+
+__all__ = ["apply_standards", "rank_all_findings", "code_diagnoses"]

@@ -1,0 +1,115 @@
+"""The National Clinical Coding Standards (ICD-10 5th Edition) for an episode's diagnoses.
+
+Public surface:
+    code_diagnoses(findings, classifications, parsed=None, procedures=None, main_procedure=None)
+        -> DiagnosisCoding(diagnoses, queries, warnings, dropped)
+    DIAGNOSIS_RULES: the rules in the order they run (each a small function citing its standard)
+
+Findings (clincode.diagnosis) are screened one by one for certainty and time (``certainty``), then
+gathered into one candidate per code, and the episode-level rules run in a fixed, readable order.
+Every rule writes what it did into the rationale of the codes it touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...coding.findings import Finding
+from ...coding.models import ClinicianQuery, CodeAssignment
+from .certainty import alternatives_code_first, screen
+from .comorbidities import apply_history_status_policy, code_current_smoking, code_long_term_drug_therapy
+from .episode import Candidate, DiagnosisEpisode
+from .etiology import (
+    complications_of_care_need_cause,
+    dagger_and_asterisk,
+    injuries_need_external_cause,
+    organisms_follow_infection,
+)
+from .primary import choose_primary, histology_confirms, preoperative_diagnosis_superseded
+from .queries import histology_pending_query, queries_for_imprecise_codes
+from .sequence import sequence_codes
+from .specificity import (
+    combination_codes,
+    less_specific_across_categories,
+    more_specific_code_wins,
+    most_detailed_level,
+    overlapping_neoplasm_sites,
+)
+from .symptoms import symptoms_of_definitive_diagnoses
+from .validation import patient_sex_and_age, validate_final_codes
+
+# The episode-level rules, in the order they run. Each takes (episode, classifications).
+DIAGNOSIS_RULES = (
+    code_long_term_drug_therapy,  # Z92.1 / Z92.2 from the drug history; drug-implied conditions queried
+    code_current_smoking,  # Z72.0
+    alternatives_code_first,  # "A versus B" -> A (MB5)
+    preoperative_diagnosis_superseded,
+    histology_confirms,
+    most_detailed_level,
+    more_specific_code_wins,
+    less_specific_across_categories,
+    combination_codes,
+    overlapping_neoplasm_sites,
+    apply_history_status_policy,
+    symptoms_of_definitive_diagnoses,
+    dagger_and_asterisk,
+    injuries_need_external_cause,
+    complications_of_care_need_cause,
+    organisms_follow_infection,
+    choose_primary,
+    sequence_codes,
+    validate_final_codes,
+    queries_for_imprecise_codes,
+    histology_pending_query,
+)
+
+
+@dataclass
+class DiagnosisCoding:
+    diagnoses: list[CodeAssignment]
+    queries: list[ClinicianQuery] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)  # code -> why it was not coded
+
+
+def code_diagnoses(
+    findings: list[Finding],
+    classifications,
+    parsed=None,
+    procedures: list[Finding] | None = None,
+    main_procedure: str | None = None,
+) -> DiagnosisCoding:
+    """Apply the diagnosis standards to an episode's findings and return its coded diagnoses."""
+    parsed = list(parsed or [])
+    episode = DiagnosisEpisode(candidates=[], parsed=parsed, procedures=list(procedures or []))
+    for i, doc in enumerate(parsed):
+        episode.texts[doc.document.id] = doc.text
+        episode.doc_order[doc.document.id] = i
+    episode.main_procedure = main_procedure or next(
+        (p.code for p in episode.procedures if p.affirmed and p.code[:1] not in "YZ"), None)
+    episode.sex, episode.age = patient_sex_and_age(list(episode.texts.values()))
+    screen(list(findings), episode, classifications)
+    for rule in DIAGNOSIS_RULES:
+        rule(episode, classifications)
+    return DiagnosisCoding(
+        diagnoses=[to_assignment(c) for c in episode.candidates],
+        queries=episode.queries,
+        warnings=episode.warnings,
+        dropped=episode.dropped,
+    )
+
+
+def to_assignment(cand: Candidate) -> CodeAssignment:
+    index_path = next((f.index_path for f in cand.findings if f.index_path), None)
+    return CodeAssignment(
+        code=cand.code,
+        title=cand.title,
+        primary=cand.primary,
+        score=min(1.0, max(0.0, cand.score)),
+        evidence=cand.evidence,
+        rationale=list(cand.rationale),
+        index_path=index_path,
+        qualifies=cand.qualifies,
+    )
+
+
+__all__ = ["DIAGNOSIS_RULES", "DiagnosisCoding", "code_diagnoses", "to_assignment"]

@@ -1,0 +1,183 @@
+"""Which findings describe a condition of this patient in this episode: certainty and time.
+
+Each rule looks at one finding (with its section and ConText flags from clincode.text) and either
+lets it through, with a note for the rationale, or leaves it out with the reason.
+"""
+from __future__ import annotations
+
+import re
+
+from ...coding.findings import Finding
+from .comorbidities import comorbidity, history_status_policy
+from .episode import Candidate, DiagnosisEpisode, section_info
+from .resources import matches
+
+Verdict = tuple[bool, str | None]  # (keep, note or reason)
+
+
+def negated_not_coded(f: Finding) -> Verdict | None:
+    """A condition stated as absent ("no evidence of", "negative for", "ruled out") is not coded.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.2 (only conditions present are coded); National Clinical
+    Coding Standards ICD-10 5th Edition, General Coding Standards "Uncertain diagnosis" (a
+    diagnosis ruled out by the end of the episode is not coded).
+    """
+    if f.negated:
+        return False, "negated or ruled out"
+    return None
+
+
+def rule_out_not_coded(f: Finding) -> Verdict | None:
+    """"Rule out", "to exclude", "risk of", planned or conditional mentions are not coded.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, "Uncertain diagnosis":
+    a condition still to be excluded is not a diagnosis; house policy ../shared/data/uk_dev/README.md
+    ("'rule out' is not coded": temporal artery biopsy -> R51).
+    """
+    if f.hypothetical:
+        return False, "hypothetical, planned or to be excluded (rule out)"
+    return None
+
+
+def family_history_not_patient(f: Finding) -> Verdict | None:
+    """A relative's condition is not the patient's: only a family-history code (Z80-Z84) may stand.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter XXI "Family history".
+    """
+    if f.family or section_info(f.section).role == "family":
+        if matches(f.code, ("Z80", "Z81", "Z82", "Z83", "Z84")):
+            return True, "family history code"
+        return False, "condition of a relative (family history)"
+    return None
+
+
+def uncertain_coded_as_confirmed(f: Finding) -> Verdict | None:
+    """"Probable", "likely", "?", "suspected" at the end of the episode is coded as if confirmed.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Uncertain diagnosis" (a diagnosis qualified as probable, query, ? or likely at the end of the
+    episode is coded as if confirmed); WHO ICD-10 Volume 2, 4.4.2.
+    """
+    if f.uncertain:
+        return True, f"'{f.evidence.text}' is uncertain ('probable/?/likely'): coded as if confirmed"
+    return None
+
+
+def past_history_not_current(f: Finding) -> Verdict | None:
+    """A past or resolved condition is not coded, except comorbidities and status codes always coded.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Primary diagnosis" (a past-history condition is not the reason for admission) and "Coding of
+    comorbidities" (the chronic conditions listed are coded whenever documented, even in the past
+    medical history).
+    """
+    role = section_info(f.section).role
+    if not (f.historical or role == "history"):
+        return None
+    found = comorbidity(f.code)
+    if found:
+        condition, kind = found
+        return True, f"{condition} documented in the history: a {kind} comorbidity coded whenever documented"
+    if history_status_policy(f.code):
+        return True, None  # the history/status policy decides
+    if f.historical:
+        return False, "past or resolved condition (history of)"
+    return False, "past medical history only: not a condition of this episode"
+
+
+def background_lists_not_diagnoses(f: Finding) -> Verdict | None:
+    """Medication lists, review of systems, plans and anaesthetic notes do not state diagnoses.
+
+    Comorbidities and status codes found there still count; a condition implied only by a drug is
+    queried by the drug-history rule instead of coded.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    (codes are assigned from the clinician's documented diagnoses; a diagnosis is not inferred from
+    a drug, a test or a plan).
+    """
+    if section_info(f.section).role != "background":
+        return None
+    if f.code.startswith("Z") and history_status_policy(f.code):
+        return True, None
+    found = comorbidity(f.code)
+    if found and f.section not in ("medications", "discharge_medications"):
+        return True, f"{found[0]}: comorbidity coded whenever documented"
+    return False, f"only mentioned in the {f.section.replace('_', ' ')} section"
+
+
+FINDING_RULES = (
+    negated_not_coded,
+    rule_out_not_coded,
+    family_history_not_patient,
+    background_lists_not_diagnoses,
+    past_history_not_current,
+    uncertain_coded_as_confirmed,
+)
+
+
+def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) -> None:
+    """Turn the findings that pass every rule into candidates, one per code, in document order."""
+    ordered = sorted(
+        findings, key=lambda f: (episode.doc_order.get(f.evidence.document, 0), f.evidence.start)
+    )
+    by_code: dict[str, Candidate] = {}
+    for f in ordered:
+        if f.system not in ("icd10", "ICD10", "icd-10"):
+            continue
+        notes, keep = [], True
+        for rule in FINDING_RULES:
+            verdict = rule(f)
+            if verdict is None:
+                continue
+            keep, note = verdict
+            if not keep:
+                episode.excluded.append((f, note or rule.__name__))
+                break
+            if note:
+                notes.append(note)
+            break  # the first rule that speaks decides; later rules are for other cases
+        if not keep:
+            continue
+        cand = by_code.get(f.code)
+        if cand is None:
+            code = classifications.icd10.get(f.code) if classifications else None
+            cand = Candidate(f.code, code.title if code else f.term)
+            by_code[f.code] = cand
+            episode.candidates.append(cand)
+        cand.findings.append(f)
+        cand.score = max(cand.score, f.score)
+        for r in list(f.rationale) + notes:
+            cand.note(r)
+    for f, why in episode.excluded:
+        if f.code not in by_code:
+            episode.dropped.setdefault(f.code, why)
+
+
+_ALTERNATIVE = re.compile(r"^\W*(versus|vs\.?|or|or possibly|or perhaps|\?)\W*$", re.IGNORECASE)
+
+
+def alternatives_code_first(episode: DiagnosisEpisode, classifications=None) -> None:
+    """"A versus B": two diagnoses given as alternatives -> the first one recorded is coded.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.3 rule MB5 "Alternative main diagnoses" (where two or more
+    conditions are recorded as diagnostic options, code the first recorded).
+    """
+    for cand in list(episode.candidates):
+        if len(cand.findings) != 1 or cand not in episode.candidates:
+            continue
+        f = cand.findings[0]
+        text = episode.texts.get(f.evidence.document, "")
+        for other in episode.candidates:
+            if other is cand:
+                continue
+            for g in other.findings:
+                if g.evidence.document != f.evidence.document or g.evidence.end > f.evidence.start:
+                    continue
+                gap = text[g.evidence.end : f.evidence.start]
+                if len(gap) <= 20 and _ALTERNATIVE.match(gap):
+                    other.note(f"'{g.evidence.text}' {gap.strip()} '{f.evidence.text}': alternatives, "
+                               f"the first recorded is coded (ICD-10 Vol 2 rule MB5); {cand.code} not coded")
+                    episode.drop(cand, f"alternative diagnosis after {other.code} (MB5)")
+                    break
+            if cand not in episode.candidates:
+                break

@@ -1,0 +1,190 @@
+"""Choice of the primary diagnosis: the main condition treated or investigated in the episode.
+
+The choice is made in steps a coder can follow: codes that may never be primary are set aside;
+superseded clinical impressions give way (post-operative over pre-operative diagnosis, histology
+over clinical impression); then the remaining codes are ranked by where the clinician states them
+(diagnosis sections over narrative over history), whether they are the condition operated on,
+and the order in which the clinician lists them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .comorbidities import comorbidity, history_status_policy
+from .episode import Candidate, DiagnosisEpisode
+from .etiology import is_asterisk
+from .resources import matches, read_table, split_codes
+from .symptoms import is_symptom_code
+
+
+def not_valid_as_primary(cand: Candidate) -> str | None:
+    """Why a code may not be the primary diagnosis, or None.
+
+    Standard: WHO ICD-10 Volume 2, 3.1.3 (asterisk codes are never primary); Volume 1 notes at
+    B95-B98 and Chapter XX (supplementary codes, never primary); National Clinical Coding Standards
+    ICD-10 5th Edition, "Dagger and asterisk convention", Chapter XX (external causes are always
+    secondary) and Chapter XXI (status codes are secondary to the condition treated).
+    """
+    code = cand.code
+    if is_asterisk(code, cand.title) or cand.qualifies:
+        return "asterisk or supplementary code: follows the code it qualifies"
+    if code[:1] in "VWXY":
+        return "external cause code: always secondary"
+    if code.startswith(("B95", "B96", "B97", "B98")):
+        return "organism code: additional code only"
+    if code.startswith("U"):
+        return "special purpose code: secondary only"
+    policy = history_status_policy(code)
+    if policy and policy[0] in ("always", "never"):
+        return "status or history code: secondary to the condition treated"
+    if code.startswith("Z37"):
+        return "outcome of delivery: secondary code"
+    return None
+
+
+def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
+    """When the operation note gives a post-operative diagnosis, a diagnosis found only in the
+    pre-operative diagnosis is not coded: the operation did not confirm it.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Primary diagnosis" (the diagnosis established at the end of the episode; for a surgical
+    episode the post-operative diagnosis); house policy ../shared/data/uk_dev/README.md.
+    """
+    post_docs = {f.evidence.document for c in episode.candidates for f in c.findings
+                 if f.section == "postoperative_diagnosis"}
+    if not post_docs:
+        return
+    for cand in list(episode.candidates):
+        if cand.added_by or comorbidity(cand.code):
+            continue
+        if cand.sections == {"preoperative_diagnosis"} and {f.evidence.document for f in cand.findings} <= post_docs:
+            episode.drop(cand, "pre-operative diagnosis not confirmed by the post-operative diagnosis")
+
+
+@lru_cache(maxsize=2)
+def _neoplasm_sites(index_dir) -> dict[str, frozenset[int]]:
+    """Each neoplasm code -> the Table of Neoplasms rows (sites) it appears in."""
+    from ...classification.index import load_index
+
+    sites: dict[str, set[int]] = {}
+    for pos, entry in enumerate(load_index()):
+        if entry.source != "neoplasm" or not entry.codes_by_behaviour:
+            continue
+        for code in entry.codes_by_behaviour.values():
+            if code:
+                sites.setdefault(code, set()).add(pos)
+                sites.setdefault(code[:3], set()).add(pos)
+    return {k: frozenset(v) for k, v in sites.items()}
+
+
+def same_neoplasm_site(a: str, b: str, sites: dict[str, frozenset[int]]) -> bool:
+    """Two neoplasm codes for the same site (bladder: C67.9, D09.0, D30.3, D41.4), by the Table of Neoplasms."""
+    if a[:3] == b[:3]:
+        return True
+    return bool(sites.get(a, sites.get(a[:3], frozenset())) & sites.get(b, sites.get(b[:3], frozenset())))
+
+
+def _is_neoplasm(code: str) -> bool:
+    return code[:1] == "C" or (code[:1] == "D" and code[:3] <= "D48")
+
+
+def histology_confirms(episode: DiagnosisEpisode, classifications=None) -> None:
+    """Histology outranks the clinical impression: a neoplasm code found in the histology replaces
+    a clinically stated neoplasm code of the same site with another behaviour (a 'tumour of
+    uncertain behaviour' becomes the carcinoma the pathologist reports).
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter II "Neoplasms"
+    (histology confirms the behaviour and morphology) and General Coding Standards "Primary
+    diagnosis"; house policy ../shared/data/uk_dev/README.md ("or histology when given").
+    """
+    histology = [c for c in episode.candidates if "histology" in c.sections and _is_neoplasm(c.code)]
+    if not histology:
+        return
+    try:
+        from ...config import get_settings
+
+        sites = _neoplasm_sites(get_settings().index_dir)
+    except Exception:  # noqa: BLE001 - no index: fall back to same category only
+        sites = {}
+    for cand in list(episode.candidates):
+        if cand in histology or not _is_neoplasm(cand.code) or "histology" in cand.sections:
+            continue
+        for confirmed in histology:
+            if same_neoplasm_site(cand.code, confirmed.code, sites):
+                confirmed.note(f"histology confirms {confirmed.code}; clinical impression {cand.code} not coded")
+                episode.drop(cand, f"clinical impression superseded by histology {confirmed.code}")
+                break
+
+
+@dataclass(frozen=True, slots=True)
+class BodySystem:
+    chapter: str
+    diagnoses: tuple[str, ...]
+    note: str
+
+
+@lru_cache(maxsize=1)
+def procedure_body_systems() -> dict[str, BodySystem]:
+    table = read_table("procedure_body_systems.tsv", ("chapter", "diagnoses", "note"), ("diagnoses",))
+    return {r["chapter"]: BodySystem(r["chapter"], tuple(split_codes(r["diagnoses"])), r["note"]) for r in table.rows}
+
+
+def operated_on(cand: Candidate, main_procedure: str | None) -> bool:
+    """Whether the episode's main procedure (OPCS-4) acts on the body system of this diagnosis."""
+    if not main_procedure:
+        return False
+    system = procedure_body_systems().get(main_procedure[:1].upper())
+    return bool(system and matches(cand.code, system.diagnoses))
+
+
+def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
+    """Ranks candidates for primary: higher is better, compared in this order:
+    1. may be primary at all; 2. stated as this episode's condition (not history-only comorbidity);
+    3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
+    4. the condition operated on (surgical episode); 5. a definitive diagnosis over a symptom;
+    6. listed first by the clinician; 7. finder confidence.
+    """
+    doc, offset = episode.position(cand)
+    return (
+        not_valid_as_primary(cand) is None,
+        cand.current,
+        cand.best_rank,
+        operated_on(cand, episode.main_procedure),
+        not is_symptom_code(cand.code),
+        -doc,
+        -offset,
+        cand.score,
+    )
+
+
+def choose_primary(episode: DiagnosisEpisode, classifications=None) -> None:
+    """Mark the main condition treated or investigated as the primary diagnosis, saying why.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Primary diagnosis" (the main condition treated or investigated during the episode; for a
+    surgical episode the condition operated on; a past-history condition is not the reason for
+    admission; a symptom is primary only when no related definitive diagnosis is made); WHO ICD-10
+    Volume 2, 4.4.1 "Main condition".
+    """
+    if not episode.candidates:
+        return
+    for cand in episode.candidates:
+        cand.primary = False
+    best = max(episode.candidates, key=lambda c: primary_sort_key(c, episode))
+    why = not_valid_as_primary(best)
+    if why:
+        episode.warn(f"no code valid as primary diagnosis was found ({best.code}: {why})")
+        episode.query("Please state the main condition treated or investigated in this episode.",
+                      "No condition valid as the primary diagnosis is documented.", None, best.evidence)
+        return
+    best.primary = True
+    reasons = [f"stated in the {', '.join(sorted(s.replace('_', ' ') for s in best.sections))}"]
+    if operated_on(best, episode.main_procedure):
+        reasons.append(f"the condition operated on ({episode.main_procedure})")
+    if is_symptom_code(best.code):
+        reasons.append("a symptom: no related definitive diagnosis was made")
+    if not best.current:
+        reasons.append("only documented in the history")
+        episode.warn(f"primary diagnosis {best.code} is only documented in the history: check the reason for admission")
+    best.note("primary diagnosis: main condition treated or investigated (" + "; ".join(reasons) + ")")

@@ -1,0 +1,92 @@
+"""The standards' data files: readable tab-separated tables a coder can check and extend.
+
+Every file in ``clincode/standards/resources/`` starts with ``#`` comment lines naming its source
+(the standard or the tabular-list note it encodes), then a header row, then one rule a line.
+Files are validated on load: a missing column or a malformed code stops with the file and line
+named, so a bad edit is caught by the tests rather than silently ignored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RESOURCE_DIR = Path(__file__).resolve().parent.parent / "resources"
+
+# A code or a code prefix as the rules write them: "I10", "E11.2", "M19.9", "N13", or a chapter letter "J".
+_CODE = re.compile(r"^[A-Z]([0-9]{2}(\.[0-9A-Z]{1,2})?)?$")
+
+
+class ResourceError(ValueError):
+    """A standards data file is malformed (the message names the file and line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
+
+
+def read_table(
+    name: str, required: tuple[str, ...], code_columns: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+) -> Table:
+    """Read ``resources/<name>`` checking its header holds ``required`` and its codes are well formed.
+
+    ``code_columns`` hold one code/prefix, or several separated by ``|``; a required column may be
+    empty only when it is also named in ``optional``.
+    """
+    return _read(name, required, code_columns, optional)
+
+
+@lru_cache(maxsize=None)
+def _read(name: str, required: tuple[str, ...], code_columns: tuple[str, ...], optional: tuple[str, ...]) -> Table:
+    path = RESOURCE_DIR / name
+    if not path.is_file():
+        raise ResourceError(f"{path}: standards data file missing")
+    header: list[str] | None = None
+    rows: list[dict[str, str]] = []
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in raw.split("\t")]
+        if header is None:
+            header = fields
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise ResourceError(f"{path}:{lineno}: header lacks column(s) {', '.join(missing)}")
+            continue
+        if len(fields) > len(header):
+            raise ResourceError(f"{path}:{lineno}: {len(fields)} fields for {len(header)} columns")
+        fields += [""] * (len(header) - len(fields))
+        row = dict(zip(header, fields))
+        for column in code_columns:
+            for code in split_codes(row.get(column, "")):
+                if not _CODE.match(code):
+                    raise ResourceError(f"{path}:{lineno}: {column} {code!r} is not a dotted ICD-10 code")
+        for column in required:
+            if column not in optional and not row[column]:
+                raise ResourceError(f"{path}:{lineno}: empty {column}")
+        rows.append(row)
+    if header is None:
+        raise ResourceError(f"{path}: no header row")
+    return Table(name, tuple(header), tuple(rows))
+
+
+def split_codes(value: str) -> list[str]:
+    """``"N20|N21 | C67"`` -> ``["N20", "N21", "C67"]``."""
+    return [v.strip().upper() for v in value.split("|") if v.strip()]
+
+
+def matches(code: str, prefixes: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
+    """True when ``code`` is one of ``prefixes`` or lies below one (``E11.2`` is below ``E11``).
+
+    Prefixes match at code boundaries: ``I10`` does not match ``I10X`` and ``N13`` matches ``N13.6``.
+    """
+    for prefix in prefixes:
+        if code == prefix or code.startswith(prefix + ".") or len(prefix) == 1 and code.startswith(prefix) or (
+            "." in prefix and code.startswith(prefix)
+        ):
+            return True
+    return False

@@ -1,0 +1,193 @@
+"""One code per condition, at the most precise level the classification and the text allow.
+
+Rules: the more specific code wins over a less specific code for the same condition; the
+classification's combination code replaces its parts; codes are carried to the most detailed level
+the table has; several sub-sites of one neoplasm category become the overlapping-lesion code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ...classification import Kind
+from .episode import Candidate, DiagnosisEpisode
+from .resources import matches, read_table, split_codes
+
+_UNSPECIFIED = re.compile(r"\b(unspecified|without (mention of )?complications?|not otherwise specified|NOS)\b", re.I)
+
+
+def _title(classifications, code: str) -> str:
+    found = classifications.icd10.get(code) if classifications else None
+    return found.title if found else ""
+
+
+def more_specific_code_wins(episode: DiagnosisEpisode, classifications) -> None:
+    """Within one category, a code gives way to a more detailed code for the same condition:
+    its own subdivision (K80 -> K80.2), or a sibling when it is the 'unspecified' /
+    'without complications' member (E11.9 -> E11.2; M19.99 -> M19.91).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.3 rule MB4 "Specificity"; National Clinical Coding Standards
+    ICD-10 5th Edition, "Coding to the highest level of specificity" (General Coding Standards).
+    """
+    for cand in list(episode.candidates):
+        for other in episode.candidates:
+            if other is cand or cand not in episode.candidates:
+                continue
+            if other.code.startswith(cand.code + ".") or (
+                "." in cand.code and other.code.startswith(cand.code) and len(other.code) > len(cand.code)
+            ):
+                _give_way(episode, cand, other, "its subdivision")
+                break
+            same_parent = _parent(cand.code) == _parent(other.code) and _parent(cand.code) != cand.code
+            if same_parent and _UNSPECIFIED.search(_title(classifications, cand.code) or cand.title) and not _UNSPECIFIED.search(
+                _title(classifications, other.code) or other.title
+            ):
+                _give_way(episode, cand, other, "the specified code of the same category")
+                break
+
+
+def _parent(code: str) -> str:
+    if len(code) == 6:  # UK 5th character: M19.91 -> M19.9
+        return code[:5]
+    return code[:3]
+
+
+def _give_way(episode: DiagnosisEpisode, general: Candidate, specific: Candidate, what: str) -> None:
+    specific.findings.extend(f for f in general.findings if f not in specific.findings)
+    specific.note(f"{general.code} not coded: {specific.code} is {what} (ICD-10 rule MB4, specificity)")
+    episode.drop(general, f"less specific than {specific.code}")
+
+
+@dataclass(frozen=True, slots=True)
+class LessSpecific:
+    general: tuple[str, ...]
+    specific: tuple[str, ...]
+    note: str
+
+
+@lru_cache(maxsize=1)
+def less_specific_table() -> tuple[LessSpecific, ...]:
+    table = read_table("less_specific.tsv", ("general", "specific", "note"), ("general", "specific"))
+    return tuple(
+        LessSpecific(tuple(split_codes(r["general"])), tuple(split_codes(r["specific"])), r["note"])
+        for r in table.rows
+    )
+
+
+def less_specific_across_categories(episode: DiagnosisEpisode, classifications) -> None:
+    """A general code in another category gives way to the specific one (E14 unspecified diabetes
+    when type 2 diabetes E11 is coded; N39.0 UTI when cystitis N30 is coded), from the data table.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.3 rule MB4 "Specificity"; National Clinical Coding Standards
+    ICD-10 5th Edition, "Coding to the highest level of specificity".
+    """
+    for rule in less_specific_table():
+        specific = [c for c in episode.candidates if matches(c.code, rule.specific)]
+        if not specific:
+            continue
+        for cand in list(episode.candidates):
+            if matches(cand.code, rule.general) and cand not in specific:
+                _give_way(episode, cand, specific[0], f"more specific ({rule.note})")
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    combined: str
+    drop: str
+    note: str
+
+
+@lru_cache(maxsize=1)
+def combination_table() -> tuple[Combination, ...]:
+    table = read_table("combinations.tsv", ("first", "second", "combined", "drop", "note"),
+                       ("first", "second", "combined"))
+    rows = []
+    for r in table.rows:
+        if r["drop"] not in {"both", "first"}:
+            raise ValueError(f"combinations.tsv: drop must be 'both' or 'first', not {r['drop']!r}")
+        rows.append(Combination(tuple(split_codes(r["first"])), tuple(split_codes(r["second"])),
+                                r["combined"], r["drop"], r["note"]))
+    return tuple(rows)
+
+
+def combination_codes(episode: DiagnosisEpisode, classifications) -> None:
+    """Where the classification has one code for two conditions found together, use it
+    (gallstone + acute cholecystitis -> K80.0; obstructive uropathy + infection -> N13.6).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.4 "Combination categories"; National Clinical Coding
+    Standards ICD-10 5th Edition, "Combination codes" (General Coding Standards).
+    """
+    for rule in combination_table():
+        firsts = [c for c in episode.candidates if matches(c.code, rule.first)]
+        seconds = [c for c in episode.candidates if matches(c.code, rule.second)]
+        if not firsts or not seconds:
+            continue
+        title = _title(classifications, rule.combined)
+        reason = f"combination code {rule.combined}: {rule.note} (ICD-10 combination categories)"
+        if rule.drop == "both":
+            episode.replace(firsts + seconds, rule.combined, title, reason)
+        else:
+            cand = episode.replace(firsts, rule.combined, title, reason)
+            for s in seconds:
+                s.note(f"{s.code} coded in addition to {rule.combined} (tabular: use additional code)")
+            del cand
+
+
+def overlapping_neoplasm_sites(episode: DiagnosisEpisode, classifications) -> None:
+    """Two or more sub-sites of one malignant category (C67.2 and C67.4) -> its '.8 Overlapping
+    lesion' code (C67.8).
+
+    Standard: WHO ICD-10 Volume 1, Chapter II introductory note 5 "Overlapping lesions"; National
+    Clinical Coding Standards ICD-10 5th Edition, Chapter II "Overlapping lesions"; house example
+    ../shared/data/uk_dev/README.md (several bladder walls -> C67.8).
+    """
+    by_category: dict[str, list[Candidate]] = {}
+    for cand in episode.candidates:
+        if re.match(r"^C(0\d|[1-6]\d|7[0-6])\.\d$", cand.code) and not cand.code.endswith((".8", ".9")):
+            by_category.setdefault(cand.code[:3], []).append(cand)
+    for category, cands in by_category.items():
+        overlap = f"{category}.8"
+        title = _title(classifications, overlap)
+        if len(cands) < 2 or "overlapping" not in title.lower():
+            continue
+        sites = ", ".join(c.code for c in cands)
+        episode.replace(cands, overlap, title, f"sub-sites {sites} of one neoplasm: {overlap} overlapping lesion")
+    # An unspecified-site code of the same category gives way too (C67.9 with C67.8).
+    more_specific_code_wins(episode, classifications)
+
+
+def most_detailed_level(episode: DiagnosisEpisode, classifications) -> None:
+    """A code that the table subdivides is carried to its 'unspecified' subdivision (M19.9 ->
+    M19.99 site unspecified), and the rationale says so; a code the table lacks is left for
+    validation to report.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, "Coding to the highest level of
+    specificity" and the UK 5th-character site codes of Chapter XIII; PAS/SUS validation requires
+    the full number of characters.
+    """
+    if classifications is None:
+        return
+    for cand in list(episode.candidates):
+        code = classifications.icd10.get(cand.code)
+        if code is None or code.is_leaf:
+            continue
+        children = [c for c in code.children if c.kind in (Kind.SUBCATEGORY, Kind.EXTENSION)]
+        pick = _unspecified_child(children)
+        if pick is None:
+            episode.warn(f"{cand.code} needs a further character and no 'unspecified' subdivision exists: "
+                         f"choose one of {', '.join(c.code for c in children[:8])}")
+            continue
+        old = cand.code
+        cand.code, cand.title = pick.code, pick.title
+        cand.note(f"{old} carried to its most detailed level {pick.code} ({pick.title}): detail not documented")
+
+
+def _unspecified_child(children):
+    for child in children:
+        if re.search(r"\b(site unspecified|unspecified)\b", child.title, re.I):
+            return child
+    nines = [c for c in children if c.code.endswith("9")]
+    return nines[0] if nines else None
