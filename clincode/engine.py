@@ -2,6 +2,9 @@
 
 document -> parsed text (clincode.text) -> findings (clincode.diagnosis, clincode.procedures)
 -> coding standards (clincode.standards) -> CodedEpisode (clincode.coding)
+
+``all_findings=True`` skips the episode-level standards and lists every current affirmed condition,
+ranked (clincode.diagnosis.rank_findings): the list a coder reviews in computer-assisted coding.
 """
 from __future__ import annotations
 
@@ -28,15 +31,37 @@ class CodingEngine:
     def code_episode(
         self, episode_id: str, documents: Iterable[Document], all_findings: bool = False
     ) -> CodedEpisode:
-        from .standards import apply_standards, rank_all_findings
+        from .diagnosis import rank_findings
+        from .standards import apply_standards
         from .text import parse_document
 
-        parsed = [parse_document(d) for d in documents]
+        accepted, warnings = self.admit(documents)
+        parsed = [parse_document(d) for d in accepted]
         diagnoses = self.diagnosis_finder.find(parsed)
         procedures = self.procedure_finder.find(parsed) if self.procedure_finder else []
         if all_findings:
-            return rank_all_findings(episode_id, diagnoses, procedures, self.classifications)
-        return apply_standards(episode_id, diagnoses, procedures, self.classifications, parsed)
+            model = self.diagnosis_finder.model
+            episode = rank_findings(episode_id, diagnoses, self.classifications,
+                                    model.threshold if model else 0.0, procedures)
+        else:
+            episode = apply_standards(episode_id, diagnoses, procedures, self.classifications, parsed)
+        episode.warnings = warnings + [w for w in episode.warnings if w not in warnings]
+        return episode
+
+    def admit(self, documents: Iterable[Document]) -> tuple[list[Document], list[str]]:
+        """Documents within the size limit; a warning for each refused or empty one (nothing silently cut)."""
+        limit = self.settings.max_document_bytes
+        accepted, warnings = [], []
+        for doc in documents:
+            size = len(doc.text.encode("utf-8", errors="replace"))
+            if size > limit:
+                warnings.append(f"{doc.id}: {size:,} bytes is over the {limit:,}-byte limit "
+                                f"(CLINCODE_MAX_DOCUMENT_BYTES); not coded - split it or raise the limit")
+                continue
+            if not doc.text.strip():
+                warnings.append(f"{doc.id}: empty document, nothing to code")
+            accepted.append(doc)
+        return accepted, warnings
 
 
 @lru_cache(maxsize=1)

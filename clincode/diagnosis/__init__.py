@@ -1,12 +1,13 @@
-"""PLACEHOLDER diagnosis finder: text -> ICD-10 findings. To be replaced by the diagnosis engine."""
-from __future__ import annotations
+"""Diagnosis finding: clinical text -> ICD-10 (UK) findings with evidence, context and a score.
 
-from ..coding.findings import Finding
+Public surface:
+    DiagnosisFinder(classifications, settings).find(parsed_documents) -> list[Finding]
+    rank_findings(episode_id, findings, classifications, threshold) -> CodedEpisode  (--all-findings)
+    DiagnosisModel (the learned candidate scorer), load_lexicon
+"""
+from .finder import DiagnosisFinder
+from .lexicon import load_lexicon
+from .model import DiagnosisModel, ModelError
+from .ranking import rank_findings
 
-
-class DiagnosisFinder:
-    def __init__(self, classifications, settings):
-        self.classifications = classifications
-
-    def find(self, parsed_documents) -> list[Finding]:
-        return []
+__all__ = ["DiagnosisFinder", "DiagnosisModel", "ModelError", "load_lexicon", "rank_findings"]

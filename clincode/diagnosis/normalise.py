@@ -52,7 +52,7 @@ def _strip_suffix(word: str) -> str:
                          ("ous", "us"), ("uli", "ulus"), ("ae", "a"), ("ata", "a")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + repl
-    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os", "ys")):
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
         return word[:-1]
     return word
 

@@ -1,0 +1,125 @@
+"""DiagnosisFinder: an episode's parsed documents -> every diagnosis mention as a Finding.
+
+Each Finding carries the UK code at the most specific level the words support, its evidence
+(document, start, end, text, section; offsets into the original text), its index path, the context
+flags from ``clincode.text.context_of`` and a score: the learned probability that the episode is
+coded with the mention's category (``model.py``). Negated, family and hypothetical mentions are
+returned too, flagged, for the coding standards to see.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..coding.findings import Finding
+from ..coding.models import Evidence
+from ..text import context_of
+from .features import candidate_features, group_by_category
+from .learned import NgramMatcher
+from .lexicon import load_lexicon
+from .matcher import LexiconMatcher
+from .model import DiagnosisModel, ModelError
+from .normalise import Token, tokenise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TokenisedDocument:
+    parsed: object  # clincode.text.ParsedDocument
+    sentences: list[tuple[object, list[Token]]]  # (Sentence, its tokens)
+
+
+def tokenise_document(parsed) -> TokenisedDocument:
+    return TokenisedDocument(parsed, [(s, tokenise(s.text, s.start)) for s in parsed.sentences])
+
+
+class DiagnosisFinder:
+    """Loads the lexicon (cached) and the scoring model once; finds diagnoses in any episode."""
+
+    def __init__(self, classifications, settings, model: DiagnosisModel | None = None):
+        self.classifications = classifications
+        self.settings = settings
+        self.lexicon = load_lexicon(classifications, settings)
+        self.matcher = LexiconMatcher(self.lexicon)
+        if model is None:
+            try:
+                model = DiagnosisModel.load(getattr(settings, "diagnosis_model", None))
+            except ModelError as exc:
+                log.warning("%s; findings keep their lexicon score", exc)
+        self.set_model(model)
+
+    def set_model(self, model: DiagnosisModel | None) -> None:
+        self.model = model
+        self.ngram_matcher = NgramMatcher(model.ngrams if model else {})
+
+    # ------------------------------------------------------------------ public
+    def find(self, parsed_documents) -> list[Finding]:
+        docs = [tokenise_document(p) for p in parsed_documents]
+        findings = self.lexicon_findings(docs) + self.learned_findings(docs)
+        self.score(findings, sum(len(d.parsed.text) for d in docs))
+        return findings
+
+    # ------------------------------------------------------------------ stages
+    def lexicon_findings(self, docs: list[TokenisedDocument]) -> list[Finding]:
+        out = []
+        icd10 = self.classifications.icd10
+        for doc in docs:
+            parsed, text = doc.parsed, doc.parsed.text
+            for sentence, tokens in doc.sentences:
+                for m in self.matcher.match(tokens):
+                    start, end = tokens[m.positions[0]].start, tokens[m.positions[-1]].end
+                    code = icd10.get(m.code)
+                    path = m.entry.path if m.entry.source != "neoplasm" else (
+                        f"{m.entry.path} ({m.behaviour}) -> {m.code}")
+                    f = self._finding(parsed, sentence, start, end, m.code, m.entry.path.split(" -> ")[0], path)
+                    f.attributes = {"kind": "lexicon", "source": m.entry.source, "n_words": len(m.positions),
+                                    "exact": m.exact, "title": code.title if code else ""}
+                    f.rationale.append(f"lexicon ({m.entry.source}): {path}")
+                    out.append(f)
+        return out
+
+    def learned_findings(self, docs: list[TokenisedDocument]) -> list[Finding]:
+        out = []
+        if not self.model:
+            return out
+        table = self.model.ngrams
+        for doc in docs:
+            parsed = doc.parsed
+            for sentence, tokens in doc.sentences:
+                for gram, i, j in self.ngram_matcher.find(tokens):
+                    start, end = tokens[i].start, tokens[j].end
+                    for assoc in table[gram]:
+                        f = self._finding(parsed, sentence, start, end, assoc.code, gram,
+                                          f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})")
+                        f.attributes = {"kind": "learned", "ngram": gram, "precision": assoc.precision,
+                                        "support": assoc.support}
+                        f.rationale.append(f"learned association '{gram}' -> {assoc.category} "
+                                           f"(precision {assoc.precision:.2f} in {assoc.support} training documents)")
+                        out.append(f)
+        return out
+
+    def score(self, findings: list[Finding], doc_length: int) -> None:
+        """Score every finding with its category's probability (the best mention of it first)."""
+        if not self.model:
+            for f in findings:
+                f.score = 0.5 if f.attributes.get("kind") == "lexicon" else 0.3
+            return
+        groups = group_by_category(findings)
+        for category, mentions in groups.items():
+            p = self.model.probability(candidate_features(category, mentions, self.model.stats, doc_length))
+            for f in mentions:
+                quality = 1.0 if f.attributes.get("kind") == "lexicon" else 0.98
+                f.score = round(p * quality, 4)
+        for f in findings:  # categories with no eligible mention
+            if f.code[:3] not in groups:
+                f.score = 0.0
+
+    def _finding(self, parsed, sentence, start, end, code, term, path) -> Finding:
+        ctx = context_of(parsed, start, end)
+        section = getattr(ctx, "section", None) or sentence.section.name
+        ev = Evidence(document=parsed.document.id, start=start, end=end, text=parsed.text[start:end], section=section)
+        return Finding(code=code, system="icd10", term=term, evidence=ev, section=section,
+                       negated=ctx.negated, uncertain=ctx.uncertain, historical=ctx.historical,
+                       family=ctx.family, hypothetical=ctx.hypothetical or getattr(ctx, "planned", False),
+                       index_path=path, rationale=[f"context: {t}" for t in ctx.triggers])

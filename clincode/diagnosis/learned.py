@@ -1,0 +1,113 @@
+"""Learned term -> category associations: word n-grams that reliably indicate an ICD-10 category.
+
+Mined from a coded corpus (CodiEsp train, CC BY 4.0): for each n-gram of normal tokens, the share of
+the documents holding it whose gold codes include the category. Only n-grams far more predictive
+than the category's base rate are kept. At run time the kept n-grams are found with one
+Aho-Corasick pass over each sentence's normal tokens.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .normalise import STOPWORDS, Token
+
+MAX_N = 3
+
+
+def token_key(tok: Token) -> str:
+    return "+".join(tok.forms)
+
+
+def ngrams(tokens: list[Token]):
+    """(key, first index, last index) of every 1..3-gram not starting or ending on a stopword/number."""
+    keys = [token_key(t) for t in tokens]
+    weak = [k in STOPWORDS or k.isdigit() or len(k) < 2 for k in keys]
+    for i in range(len(keys)):
+        if weak[i]:
+            continue
+        for n in range(1, MAX_N + 1):
+            j = i + n - 1
+            if j >= len(keys):
+                break
+            if weak[j]:
+                continue
+            yield " ".join(keys[i:j + 1]), i, j
+
+
+@dataclass(slots=True)
+class Association:
+    category: str  # 3-character category, e.g. "R50"
+    code: str  # the UK code most often behind it in the corpus, e.g. "R50.9"
+    precision: float  # smoothed P(category coded | n-gram present)
+    support: int  # documents holding the n-gram
+
+
+def mine(docs: list[list[list[Token]]], gold: list[dict[str, str]], min_support: int = 2,
+         min_lift: float = 3.0, per_gram: int = 3) -> dict[str, list[Association]]:
+    """Associations from documents (sentences of tokens) and their gold categories (category -> code)."""
+    n_docs = len(docs)
+    df: Counter = Counter()
+    co: dict[str, Counter] = defaultdict(Counter)
+    cat_df: Counter = Counter()
+    for sentences, cats in zip(docs, gold):
+        grams = {g for tokens in sentences for g, _, _ in ngrams(tokens)}
+        cat_df.update(cats)
+        for g in grams:
+            df[g] += 1
+            if cats:
+                co[g].update(cats)
+    code_of: dict[str, Counter] = defaultdict(Counter)
+    for cats in gold:
+        for cat, code in cats.items():
+            code_of[cat][code] += 1
+    table: dict[str, list[Association]] = {}
+    for g, counts in co.items():
+        n = df[g]
+        kept = []
+        for cat, k in counts.items():
+            if k < min_support:
+                continue
+            precision = k / (n + 1.0)
+            prior = cat_df[cat] / n_docs
+            if precision >= min_lift * prior and precision >= 0.1:
+                kept.append(Association(cat, code_of[cat].most_common(1)[0][0], round(precision, 4), n))
+        if kept:
+            kept.sort(key=lambda a: -a.precision)
+            table[g] = kept[:per_gram]
+    return table
+
+
+class NgramMatcher:
+    """Finds the kept n-grams in a sentence's tokens."""
+
+    def __init__(self, table: dict[str, list[Association]]):
+        self.table = table
+        self._automaton = ahocorasick.Automaton()
+        for g in table:
+            self._automaton.add_word(f" {g} ", g)
+        if table:
+            self._automaton.make_automaton()
+
+    def find(self, tokens: list[Token]) -> list[tuple[str, int, int]]:
+        """(n-gram, first token index, last token index) for every kept n-gram in the tokens."""
+        if not self.table or not tokens:
+            return []
+        keys = [token_key(t) for t in tokens]
+        text = " " + " ".join(keys) + " "
+        # token index of each character position (spaces belong to the token after them)
+        starts, pos = [], 1
+        for k in keys:
+            starts.append(pos)
+            pos += len(k) + 1
+        import bisect
+
+        out = []
+        for end, g in self._automaton.iter(text):
+            first_char = end - len(g)  # index of the first character of the n-gram
+            i = bisect.bisect_right(starts, first_char) - 1
+            j = i + g.count(" ")
+            out.append((g, i, j))
+        return out

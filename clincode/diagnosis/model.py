@@ -1,0 +1,75 @@
+"""The candidate scorer: a logistic regression over candidate features, with the corpus statistics
+and learned n-gram associations it was trained with, in one small JSON file.
+
+``resources/diagnosis_model.json`` is built from CodiEsp train (CC BY 4.0) by
+``clincode train-diagnosis-model``; it is deterministic (same data, same file).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+from .features import FEATURES, CorpusStats
+from .learned import Association
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "resources" / "diagnosis_model.json"
+
+
+class ModelError(ValueError):
+    """The model file is missing, unreadable or for other features."""
+
+
+class DiagnosisModel:
+    def __init__(self, weights: list[float], bias: float, mean: list[float], scale: list[float],
+                 threshold: float, stats: CorpusStats, ngrams: dict[str, list[Association]], meta: dict | None = None):
+        if len(weights) != len(FEATURES):
+            raise ModelError(f"model has {len(weights)} weights, the code {len(FEATURES)} features: retrain it")
+        self.weights, self.bias, self.mean, self.scale = weights, bias, mean, scale
+        self.threshold = threshold
+        self.stats = stats
+        self.ngrams = ngrams
+        self.meta = meta or {}
+
+    def probability(self, x: list[float]) -> float:
+        z = self.bias
+        for w, v, m, s in zip(self.weights, x, self.mean, self.scale):
+            z += w * (v - m) / s
+        return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
+
+    # ---------------------------------------------------------------- persistence
+    def to_json(self) -> dict:
+        return {
+            "format": "clincode-diagnosis-model/1",
+            "meta": self.meta,
+            "features": FEATURES,
+            "weights": [round(w, 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "mean": [round(v, 6) for v in self.mean],
+            "scale": [round(v, 6) for v in self.scale],
+            "threshold": round(self.threshold, 4),
+            "stats": asdict(self.stats),
+            "ngrams": {g: [[a.category, a.code, a.precision, a.support] for a in assocs]
+                       for g, assocs in sorted(self.ngrams.items())},
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DiagnosisModel":
+        if data.get("features") != FEATURES:
+            raise ModelError("the model's features differ from the code's: retrain with clincode train-diagnosis-model")
+        ngrams = {g: [Association(*a) for a in assocs] for g, assocs in data["ngrams"].items()}
+        return cls(data["weights"], data["bias"], data["mean"], data["scale"], data["threshold"],
+                   CorpusStats(**data["stats"]), ngrams, data.get("meta"))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "DiagnosisModel":
+        path = Path(path or DEFAULT_MODEL)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"cannot read the diagnosis model {path}: {exc}") from exc
+        return cls.from_json(data)

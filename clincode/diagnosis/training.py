@@ -1,0 +1,165 @@
+"""Train the candidate scorer from a coded corpus (CodiEsp train, ICD-10-CM gold codes).
+
+Cross-fitting keeps the model honest: the corpus statistics and n-gram associations that feed a
+document's features are always learned on *other* documents (inner folds), so the regression learns
+how far they can be trusted on unseen text. The saved model's statistics are then learned on all
+training documents. Deterministic: fixed fold assignment, liblinear solver.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..coding.models import Document
+from ..text import parse_document
+from .features import CorpusStats, candidate_features, eligible, group_by_category, term_key
+from .finder import DiagnosisFinder, TokenisedDocument, tokenise_document
+from .learned import NgramMatcher, mine
+from .model import DiagnosisModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PreparedDocument:
+    id: str
+    doc: TokenisedDocument
+    lexicon: list  # lexicon Findings (model-independent)
+    gold_categories: set[str]  # CM categories (what is scored)
+    gold_uk: dict[str, str]  # UK category -> UK code (what can be learned as an association)
+    length: int
+
+
+def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold: dict[str, set[str]]) -> list[PreparedDocument]:
+    icd10 = finder.classifications.icd10
+    out = []
+    for doc_id in ids:
+        parsed = parse_document(Document(id=doc_id, text=texts[doc_id]))
+        tdoc = tokenise_document(parsed)
+        uk: dict[str, str] = {}
+        for cm in sorted(gold.get(doc_id, ())):
+            code = icd10.map_cm(cm)
+            if code is not None:
+                uk.setdefault(code.code[:3], code.code)
+        out.append(PreparedDocument(doc_id, tdoc, finder.lexicon_findings([tdoc]),
+                                    {c.replace(".", "")[:3] for c in gold.get(doc_id, ())}, uk, len(texts[doc_id])))
+    return out
+
+
+def corpus_stats(docs: list[PreparedDocument]) -> CorpusStats:
+    stats = CorpusStats(n_docs=len(docs))
+    cat_df = Counter(c for d in docs for c in d.gold_categories)
+    cat_lex: dict[str, list[int]] = {}
+    term_lex: dict[str, list[int]] = {}
+    right = total = 0
+    for d in docs:
+        groups = group_by_category([f for f in d.lexicon if eligible(f)])
+        for cat, mentions in groups.items():
+            hit = int(cat in d.gold_categories)
+            right, total = right + hit, total + 1
+            entry = cat_lex.setdefault(cat, [0, 0])
+            entry[0] += hit
+            entry[1] += 1
+            for key in {term_key(f) for f in mentions}:
+                t = term_lex.setdefault(key, [0, 0])
+                t[0] += hit
+                t[1] += 1
+    stats.category_df = dict(cat_df)
+    stats.category_lexicon = cat_lex
+    stats.term_lexicon = {k: v for k, v in term_lex.items() if v[1] >= 2}
+    stats.lexicon_base = round(right / total, 4) if total else 0.3
+    return stats
+
+
+def _learned_table(docs: list[PreparedDocument]):
+    return mine([[toks for _, toks in d.doc.sentences] for d in docs], [d.gold_uk for d in docs])
+
+
+def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, ngram_matcher: NgramMatcher, table):
+    """(categories, feature rows) of one document under the given statistics and associations."""
+    saved = finder.model, finder.ngram_matcher
+    finder.model, finder.ngram_matcher = _TableOnly(table), ngram_matcher
+    try:
+        learned = finder.learned_findings([d.doc])
+    finally:
+        finder.model, finder.ngram_matcher = saved
+    groups = group_by_category(d.lexicon + learned)
+    cats = sorted(groups)
+    return cats, [candidate_features(c, groups[c], stats, d.length) for c in cats]
+
+
+class _TableOnly:
+    def __init__(self, table):
+        self.ngrams = table
+
+
+def _folds(n: int, k: int) -> list[np.ndarray]:
+    idx = np.arange(n)
+    return [idx[i::k] for i in range(k)]
+
+
+def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int = 5, C: float = 1.0,
+        meta: dict | None = None) -> DiagnosisModel:
+    """A model trained on ``docs`` with cross-fitted features."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, doc_of, gold_sizes = [], [], [], []
+    for fold in _folds(len(docs), inner_folds):
+        held = set(fold.tolist())
+        train = [d for i, d in enumerate(docs) if i not in held]
+        stats = corpus_stats(train)
+        table = _learned_table(train)
+        matcher = NgramMatcher(table)
+        for i in fold:
+            d = docs[i]
+            cats, rows = _candidates(finder, d, stats, matcher, table)
+            for c, row in zip(cats, rows):
+                X.append(row)
+                y.append(int(c in d.gold_categories))
+                doc_of.append(i)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+    clf.fit((X - mean) / scale, y)
+    p = clf.predict_proba((X - mean) / scale)[:, 1]
+    n_gold = sum(len(d.gold_categories) for d in docs)
+    threshold = best_threshold(p, y, n_gold)
+    stats = corpus_stats(docs)
+    table = _learned_table(docs)
+    meta = dict(meta or {})
+    meta.update({"training_documents": len(docs), "candidates": int(len(y)), "positive_candidates": int(y.sum()),
+                 "gold_categories": n_gold, "candidate_recall": round(float(y.sum()) / max(n_gold, 1), 4)})
+    return DiagnosisModel(clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
+                          threshold, stats, table, meta)
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray, n_gold: int) -> float:
+    """The probability cut that maximises micro-F1 (gold categories never proposed count as misses)."""
+    order = np.argsort(-p)
+    tp = np.cumsum(y[order])
+    k = np.arange(1, len(p) + 1)
+    f1 = 2 * tp / (k + n_gold)
+    best = int(np.argmax(f1))
+    return float(p[order][best]) if len(p) else 0.5
+
+
+def predict(finder: DiagnosisFinder, model: DiagnosisModel, d: PreparedDocument) -> list[tuple[str, float]]:
+    """Ranked (code, score) above the model's threshold, as --all-findings would list them."""
+    saved = finder.model, finder.ngram_matcher
+    finder.set_model(model)
+    try:
+        findings = d.lexicon + finder.learned_findings([d.doc])
+        finder.score(findings, d.length)
+    finally:
+        finder.model, finder.ngram_matcher = saved
+    best: dict[str, float] = {}
+    for f in findings:
+        if f.affirmed and f.score >= model.threshold and f.score > 0:
+            best[f.code] = max(best.get(f.code, 0.0), f.score)
+    return sorted(best.items(), key=lambda t: (-t[1], t[0]))

@@ -1,0 +1,78 @@
+"""Lexicon matching: index subterm paths, spelling variants, word order, plurals, abbreviations."""
+from __future__ import annotations
+
+import pytest
+
+from clincode.diagnosis.normalise import normal_forms, tokenise
+
+
+@pytest.mark.parametrize("uk, us", [
+    ("oedema", "edema"), ("haemorrhage", "hemorrhage"), ("oesophagus", "esophagus"),
+    ("anaemia", "anemia"), ("tumour", "tumor"), ("diarrhoea", "diarrhea"), ("leukaemia", "leukemia"),
+    ("paediatric", "pediatric"), ("tumours", "tumor"), ("ischaemic", "ischemic"),
+])
+def test_uk_and_us_spellings_share_one_normal_form(uk, us):
+    assert normal_forms(uk) == normal_forms(us)
+
+
+def test_plurals_and_adjective_forms_meet():
+    assert normal_forms("calculi") == normal_forms("calculus") == normal_forms("calculous")
+    assert normal_forms("metastases") == normal_forms("metastasis")
+    assert normal_forms("kidneys") == normal_forms("renal")
+
+
+def test_tokens_keep_original_offsets():
+    text = "Pt has  Crohn's disease."
+    for tok in tokenise(text):
+        assert text[tok.start:tok.end].lower().startswith(text[tok.start:tok.end].lower()[:1])
+    words = [text[t.start:t.end] for t in tokenise(text)]
+    assert words == ["Pt", "has", "Crohn", "disease"]
+
+
+@pytest.mark.parametrize("text", [
+    "acute calculous cholecystitis",
+    "acute cholecystitis with gallstones",
+    "cholecystitis, acute, with calculus",
+    "gallstones with acute cholecystitis",
+])
+def test_index_subterm_path_in_any_word_order(match_codes, text):
+    assert "K80.0" in match_codes(text)
+
+
+def test_most_specific_match_wins(match_codes):
+    codes = match_codes("acute cholecystitis")
+    assert "K81.0" in codes and "K81.9" not in codes
+
+
+def test_qualifier_picks_the_subterm(match_codes):
+    assert "E11.2" in match_codes("type 2 diabetes mellitus with nephropathy")
+    assert "E11.9" not in match_codes("type 2 diabetes mellitus with nephropathy")
+    assert "N20.0" in match_codes("renal stones")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("T2DM", "E11.9"), ("COPD", "J44.9"), ("known AF", "I48.9"), ("NSTEMI", "I21.4"),
+    ("haematemesis", "K92.0"), ("Hypertension", "I10"),
+])
+def test_abbreviations_and_uk_terms(match_codes, text, code):
+    assert code in match_codes(text)
+
+
+def test_every_lexicon_code_is_a_uk_code(finder, classifications):
+    icd10 = classifications.icd10
+    codes = {e.code for e in finder.lexicon.entries if e.code}
+    codes |= {c for e in finder.lexicon.entries for c in e.neoplasm_codes.values()}
+    missing = sorted(c for c in codes if c not in icd10)
+    assert not missing, missing[:20]
+
+
+def test_compiled_lexicon_is_cached(settings, classifications):
+    import time
+
+    from clincode.diagnosis.lexicon import load_lexicon
+
+    load_lexicon(classifications, settings)
+    t = time.perf_counter()
+    lexicon = load_lexicon(classifications, settings)
+    assert len(lexicon) > 50_000
+    assert time.perf_counter() - t < 10  # a rebuild takes several seconds more; this only guards a broken cache

@@ -1,0 +1,28 @@
+"""Neoplasms: the Table of Neoplasms column is chosen by the morphology word's behaviour."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("text, code", [
+    ("carcinoma of the bladder", "C67.9"),
+    ("bladder cancer", "C67.9"),
+    ("metastases to the liver", "C78.7"),
+    ("liver metastases", "C78.7"),
+    ("carcinoma in situ of the cervix", "D06.9"),
+    ("tubular adenoma of the colon", "D12.6"),
+    ("benign tumour of the liver", "D13.4"),
+    ("adenocarcinoma of the colon", "C18.9"),
+])
+def test_behaviour_and_site(match_codes, text, code):
+    assert code in match_codes(text)
+
+
+def test_primary_and_secondary_in_one_sentence(match_codes):
+    codes = match_codes("liver metastases from a colon adenocarcinoma")
+    assert {"C78.7", "C18.9"} <= codes
+    assert "C22.9" not in codes  # the liver is the secondary site, not a primary
+
+
+def test_neoplasm_without_site_uses_the_root_row(match_codes):
+    assert any(c.startswith("C80") for c in match_codes("widespread carcinoma"))
