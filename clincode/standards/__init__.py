@@ -10,6 +10,7 @@ until then a minimal ordering of the affirmed procedure findings.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 
 from ..coding.findings import Finding
@@ -56,30 +57,21 @@ def rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classi
     )
 
 
-def _code_procedures(procedure_findings, diagnosis_findings, classifications, parsed):
-    """The procedure engine's ``code_procedures`` when it exists, else the affirmed findings in order.
-
-    Returns (procedures, queries, warnings).
-    """
+def _code_procedures(procedure_findings, classifications, parsed, diagnoses=None):
+    """The procedure engine's ``code_procedures`` (clincode/standards/procedures.py) when it
+    exists, else the affirmed findings in order. Returns (procedures, queries, warnings)."""
     try:
         from .procedures import code_procedures
     except ImportError:
         code_procedures = None
     if code_procedures is not None:
         available = {
-            "procedure_findings": procedure_findings, "findings": procedure_findings,
-            "diagnosis_findings": diagnosis_findings, "classifications": classifications, "parsed": parsed,
+            "findings": procedure_findings, "procedure_findings": procedure_findings,
+            "classifications": classifications, "parsed_docs": parsed, "parsed": parsed, "diagnoses": diagnoses,
         }
         params = inspect.signature(code_procedures).parameters
-        result = code_procedures(**{k: v for k, v in available.items() if k in params})
-        if isinstance(result, tuple):
-            procedures, *rest = result
-            queries = rest[0] if len(rest) > 0 else []
-            warnings = rest[1] if len(rest) > 1 else []
-            return list(procedures), list(queries), list(warnings)
-        if isinstance(result, CodedEpisode):
-            return result.procedures, result.queries, result.warnings
-        return list(result), [], []
+        procedures, queries, warnings = code_procedures(**{k: v for k, v in available.items() if k in params})
+        return list(procedures), list(queries), list(warnings)
     by_code: dict[str, list[Finding]] = {}
     for f in procedure_findings:
         if f.affirmed and not f.historical:
@@ -90,22 +82,24 @@ def _code_procedures(procedure_findings, diagnosis_findings, classifications, pa
         main.primary = True
         procedures.remove(main)
         procedures.insert(0, main)
+        if diagnoses:
+            main.links_to = [d.code for d in diagnoses if d.primary]
     return procedures, [], []
 
 
 def apply_standards(episode_id, diagnosis_findings, procedure_findings, classifications, parsed) -> CodedEpisode:
-    """Code one episode under the national standards: procedures first (the main procedure tells
-    the diagnosis rules which condition was operated on), then diagnoses, then the link between
-    them."""
-    procedures, p_queries, p_warnings = _code_procedures(
-        list(procedure_findings), list(diagnosis_findings), classifications, parsed)
-    main = next((p.code for p in procedures if p.primary), None)
-    dx = code_diagnoses(list(diagnosis_findings), classifications, parsed, list(procedure_findings), main)
-    primary = next((d for d in dx.diagnoses if d.primary), None)
-    if primary is not None:
-        for proc in procedures:
-            if proc.primary and not proc.links_to and not proc.code.startswith(("Y", "Z")):
-                proc.links_to = [primary.code]
+    """Code one episode under the national standards.
+
+    The main procedure tells the diagnosis rules which condition was operated on, and the primary
+    diagnosis tells the procedure rules what each procedure treats: so the procedures are coded
+    once (on copies of their findings, which the procedure rules annotate) to find the main
+    procedure, the diagnoses are coded, and the procedures are coded again with the diagnoses.
+    """
+    procedure_findings, diagnosis_findings = list(procedure_findings), list(diagnosis_findings)
+    first_pass, _, _ = _code_procedures(copy.deepcopy(procedure_findings), classifications, parsed)
+    main = next((p.code for p in first_pass if p.primary), None)
+    dx = code_diagnoses(diagnosis_findings, classifications, parsed, procedure_findings, main)
+    procedures, p_queries, p_warnings = _code_procedures(procedure_findings, classifications, parsed, dx.diagnoses)
     return CodedEpisode(
         id=episode_id, diagnoses=dx.diagnoses, procedures=procedures,
         queries=dx.queries + list(p_queries), warnings=dx.warnings + list(p_warnings),
