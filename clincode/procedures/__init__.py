@@ -1,12 +1,13 @@
-"""PLACEHOLDER procedure finder: text -> OPCS-4 findings. To be replaced by the procedure engine."""
-from __future__ import annotations
+"""OPCS-4 procedure finding: operation notes, procedure reports and summaries -> procedure findings.
 
-from ..coding.findings import Finding
+Public surface:
+    ProcedureFinder(classifications, settings).find(parsed_docs) -> list[Finding]
+    load_lexicon(opcs4=None) -> Lexicon          (the procedure synonyms plus OPCS-4 titles)
 
+The coded OPCS-4 sequence (main procedure, Y/Z supplementary codes, order) is made from the findings
+by ``clincode.standards.procedures.code_procedures``. See docs/procedures.md.
+"""
+from .finder import ProcedureFinder
+from .lexicon import Entry, Lexicon, load_lexicon
 
-class ProcedureFinder:
-    def __init__(self, classifications, settings):
-        self.classifications = classifications
-
-    def find(self, parsed_documents) -> list[Finding]:
-        return []
+__all__ = ["Entry", "Lexicon", "ProcedureFinder", "load_lexicon"]

@@ -12,8 +12,7 @@ the UK development set (../shared/data/uk_dev/README.md) narrows a national opti
 """
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -305,10 +304,17 @@ def sequence(codes: list[Finding], primary_dx: str | None = None) -> list[Findin
 
 
 # ------------------------------------------------------------------ the episode
-def code_procedures(findings, classifications, parsed_docs, diagnoses=None):
+def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None, *, parsed=None,
+                    diagnosis_findings=None):
     """An episode's OPCS-4 sequence: main procedure first (primary=True); each Y/Z code as its own
-    assignment directly after the code it qualifies. Returns (assignments, queries, warnings)."""
+    assignment directly after the code it qualifies. Returns (assignments, queries, warnings).
+
+    ``diagnoses`` are coded diagnoses (CodeAssignment, one primary); without them the affirmed
+    diagnosis findings are used, the one stated first under a diagnosis heading standing as primary.
+    """
     findings = [f for f in findings if f.system == "opcs4"]
+    if diagnoses is None and diagnosis_findings:
+        diagnoses = _stated_diagnoses(diagnosis_findings)
     warnings: list[str] = []
     queries: list[ClinicianQuery] = []
     performed = [f for f in findings if is_performed(f)]
@@ -349,6 +355,24 @@ def code_procedures(findings, classifications, parsed_docs, diagnoses=None):
                     rationale=y.rationale + ["facilitating operation (chapter Y) follows the main procedure"],
                     qualifies=f.code))
     return out, queries, warnings
+
+
+@dataclass
+class _Dx:
+    code: str
+    primary: bool = False
+
+
+def _stated_diagnoses(diagnosis_findings) -> list[_Dx]:
+    """Affirmed diagnosis findings; the first under a post-operative/final diagnosis heading is primary."""
+    order = ("postoperative_diagnosis", "diagnosis", "preoperative_diagnosis")
+    affirmed = [f for f in diagnosis_findings if getattr(f, "affirmed", True)]
+    stated = sorted((f for f in affirmed if f.section in order),
+                    key=lambda f: (order.index(f.section), f.evidence.start))
+    out = [_Dx(f.code) for f in affirmed]
+    if stated:
+        out.insert(0, _Dx(stated[0].code, primary=True))
+    return out
 
 
 def _assignments(f: Finding, classifications, primary: bool) -> list[CodeAssignment]:

@@ -1,0 +1,82 @@
+"""Cue words around a procedure mention: approach, image guidance, laterality, device, status.
+
+The cue phrases live in ``resources/cues.tsv`` (kind, phrase, value) so a coder can extend them.
+They are matched on the same normalised tokens as the lexicon, inside a clause of the original text.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .lexicon import RESOURCES, Token, term_key
+
+KINDS = ("approach", "image", "laterality", "device", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    kind: str
+    value: str
+    phrase: str
+    start: int  # token index of the first word
+    end: int  # token index after the last word
+
+
+class CueBook:
+    """All cue phrases by their normalised token tuple; finds cues in a run of tokens."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]):
+        self._phrases: dict[tuple[str, ...], tuple[str, str, str]] = {}
+        self.max_len = 1
+        for kind, phrase, value in rows:
+            if kind not in KINDS:
+                raise ValueError(f"cues: unknown kind {kind!r} for {phrase!r}")
+            key = tuple(term_key(phrase).split())
+            if not key:
+                continue
+            self._phrases[key] = (kind, value, phrase)
+            self.max_len = max(self.max_len, len(key))
+
+    def find(self, tokens: list[Token], lo: int, hi: int, kind: str | None = None) -> list[Cue]:
+        """Cues wholly inside tokens[lo:hi], longest first at each position, left to right."""
+        out: list[Cue] = []
+        i = max(lo, 0)
+        hi = min(hi, len(tokens))
+        while i < hi:
+            for n in range(min(self.max_len, hi - i), 0, -1):
+                key = tuple(t.norm for t in tokens[i : i + n])
+                hit = self._phrases.get(key)
+                if hit and (kind is None or hit[0] == kind):
+                    out.append(Cue(hit[0], hit[1], hit[2], i, i + n))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
+def read_cues(path: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip() or line.startswith("#") or line.startswith("kind\t"):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != 3:
+                raise ValueError(f"{path}:{lineno}: expected kind<TAB>phrase<TAB>value")
+            rows.append((fields[0].strip(), fields[1].strip(), fields[2].strip()))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> CueBook:
+    return CueBook(read_cues(RESOURCES / "cues.tsv"))
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """A small tab-separated resource with a header row and ``#`` comments."""
+    with open(path, encoding="utf-8") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))

@@ -1,0 +1,306 @@
+"""ProcedureFinder: parsed documents -> OPCS-4 procedure findings with what a coder needs to know.
+
+For each mention of a procedure the finder records where it was stated (procedure statement or
+narrative), whether it was done, abandoned, planned, negated or historical, and the details that
+change the code or add supplementary codes: approach, laterality, image guidance, devices, site.
+Turning findings into the coded sequence (which to keep, Y/Z codes, order) is the job of
+``clincode.standards.procedures``.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from ..coding.findings import Finding
+from ..coding.models import Evidence
+from ..text import context_of
+from .cues import CueBook, default_cues, read_table
+from .lexicon import RESOURCES, Entry, Lexicon, Match, Token, load_lexicon, tokenise
+from .statements import STATEMENT_MAX_CHARS, Span, clause_around, statement_spans
+
+# Sections whose procedure mentions are not this episode's operations.
+NOT_THIS_EPISODE = frozenset({
+    "past_medical_history", "past_surgical_history", "family_history", "social_history", "medications",
+    "allergies", "plan", "discharge_medications", "follow_up", "indications", "chief_complaint",
+    "history_present_illness", "review_of_systems", "preoperative_diagnosis", "postoperative_diagnosis",
+    "diagnosis", "secondary_diagnoses", "specimens", "anaesthesia", "imaging", "investigations",
+})
+DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis")
+NARRATIVE_SECTIONS = ("description_of_procedure", "procedure", "findings", "hospital_course", "other")
+# Image-guidance words tell about the operation only in these sections (not "ultrasound showed ...").
+IMAGE_SECTIONS = frozenset({"description_of_procedure", "procedure", "findings", "other", "hospital_course"})
+
+_COUNT = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|single|multiple)\s+(?:[\w-]+\s+){0,3}?(stents?|lesions?|polyps?|grafts?)\b",
+    re.I,
+)
+_ARTERY = re.compile(r"\b(?:(femoral|radial|brachial|subclavian)\s+(?:artery|arterial|approach|access|sheath)|groin)\b", re.I)
+_NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "multiple": 3}
+
+
+class Sites:
+    """Site words by kind (joint, skin, tendon ...) from ``resources/sites.tsv``."""
+
+    def __init__(self, rows: list[dict[str, str]]):
+        self.by_kind: dict[str, CueBook] = {}
+        grouped: dict[str, list[tuple[str, str, str]]] = {}
+        for r in rows:
+            grouped.setdefault(r["kind"], []).append(("device", r["phrase"], r["code"]))
+        for kind, items in grouped.items():
+            self.by_kind[kind] = CueBook(items)
+
+    def find(self, kind: str, tokens: list[Token], lo: int, hi: int) -> list[str]:
+        book = self.by_kind.get(kind)
+        return [c.value for c in book.find(tokens, lo, hi)] if book else []
+
+
+class _Doc:
+    """One parsed document with its tokens and statement spans, prepared once."""
+
+    def __init__(self, parsed, lexicon: Lexicon):
+        self.parsed = parsed
+        self.text: str = parsed.text
+        self.id: str = parsed.document.id
+        self.tokens = tokenise(self.text)
+        self.starts = [t.start for t in self.tokens]
+        self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
+        self.spans += _section_statements(parsed, self.spans)
+        self.sentence_starts = [s.start for s in parsed.sentences]
+        access = _ARTERY.search(self.text)
+        self.artery_access = (access.group(1) or "femoral").lower() if access else None
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        return bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
+
+    def section_at(self, offset: int) -> str:
+        i = bisect.bisect_right(self.sentence_starts, offset) - 1
+        if i >= 0:
+            return self.parsed.sentences[i].section.name
+        for s in self.parsed.sections:
+            if s.start <= offset < s.end:
+                return s.name
+        return "other"
+
+    def span_at(self, offset: int) -> Span | None:
+        return next((s for s in self.spans if s.start <= offset < s.end), None)
+
+    def section_ranges(self, names) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in self.parsed.sections if s.name in names]
+
+
+def _section_statements(parsed, found: list[Span]) -> list[Span]:
+    """Procedure sections named by the text engine (any case, any heading style) that the heading
+    pattern missed; the same first-or-short rule applies."""
+    out: list[Span] = []
+    first = not found
+    for s in parsed.sections:
+        if s.name != "procedure":
+            continue
+        if any(f.start < s.end and s.start < f.end for f in found):
+            first = False
+            continue
+        if first or s.end - s.start <= STATEMENT_MAX_CHARS:
+            out.append(Span(s.start, min(s.end, s.start + STATEMENT_MAX_CHARS), s.heading))
+        first = False
+    return out
+
+
+def _names_procedure(lexicon: Lexicon, heading: str) -> bool:
+    entry = lexicon.lookup(heading)
+    return entry is not None and not entry.from_title
+
+
+class ProcedureFinder:
+    """Finds OPCS-4 procedures in an episode's parsed documents."""
+
+    def __init__(self, classifications, settings=None, lexicon: Lexicon | None = None):
+        self.classifications = classifications
+        self.settings = settings
+        self.lexicon = lexicon or load_lexicon(classifications.opcs4 if classifications else None)
+        self.cues = default_cues()
+        self.sites = Sites(read_table(RESOURCES / "sites.tsv"))
+
+    def find(self, parsed_documents) -> list[Finding]:
+        findings: list[Finding] = []
+        for doc_index, parsed in enumerate(parsed_documents):
+            doc = _Doc(parsed, self.lexicon)
+            for order, match in enumerate(self.lexicon.match_tokens(doc.tokens)):
+                finding = self._finding(doc, match)
+                if finding is not None:
+                    finding.attributes["order"] = (doc_index, order)
+                    findings.append(finding)
+        from ..standards.procedures import add_supplementary_codes  # the rules live with the standards
+
+        for f in findings:
+            add_supplementary_codes(f, self.classifications)
+        return findings
+
+    # --- one mention ---------------------------------------------------------------------------
+    def _finding(self, doc: _Doc, m: Match) -> Finding | None:
+        entry = m.entry
+        section = doc.section_at(m.start)
+        span = doc.span_at(m.start)
+        in_statement = span is not None
+        if not in_statement and section in NOT_THIS_EPISODE and section not in DIAGNOSIS_SECTIONS:
+            kind = "other-section"
+        else:
+            kind = "statement" if in_statement else "narrative"
+        if kind == "other-section" or (not in_statement and section in DIAGNOSIS_SECTIONS):
+            kind = "other-section"
+        c_lo, c_hi = clause_around(doc.text, m.start, m.end)
+        t_lo, t_hi = doc.token_range(c_lo, c_hi)
+        status, status_cues = self._status(doc, m, t_lo, t_hi, kind)
+        laterality, lat_source = self._laterality(doc, m, t_lo, t_hi, span)
+        approach = self._approach(doc, m, t_lo, t_hi, span)
+        devices = self._devices(doc, m, c_lo, c_hi, t_lo, t_hi, span)
+        code, variant = _variant(entry, devices, laterality)
+        site = entry.site or self._site(doc, entry, m, t_lo, t_hi, span)
+        image = self._image(doc) if "img" in entry.flags else None
+
+        score = (0.9 if kind == "statement" else 0.6 if kind == "narrative" else 0.3)
+        if entry.from_title:
+            score -= 0.1
+        rationale = [f"'{doc.text[m.start:m.end]}' -> {code} via lexicon term '{entry.term}' ({entry.source})"]
+        if variant:
+            rationale.append(f"device/method '{variant}' documented: {code} chosen over {entry.code}")
+        rationale.append(
+            "stated under the procedure heading" if kind == "statement" else f"mentioned in section '{section}'"
+        )
+        attributes = {
+            "where": kind, "status": status, "status_cues": status_cues, "laterality": laterality,
+            "laterality_source": lat_source, "approach": approach, "devices": sorted(devices),
+            "site": site, "image": image, "rank": entry.rank, "flags": sorted(entry.flags),
+            "statement": span.heading if span else None, "entry_code": entry.code,
+            "site_kind": entry.site_kind or None, "artery_access": doc.artery_access,
+        }
+        return Finding(
+            code=code, system="opcs4", term=entry.term,
+            evidence=Evidence(document=doc.id, start=m.start, end=m.end, text=doc.text[m.start:m.end], section=section),
+            section=section, negated=status == "negated", hypothetical=status == "planned",
+            historical=status == "historical", score=round(max(0.05, min(score, 0.99)), 3),
+            rationale=rationale, attributes=attributes,
+        )
+
+    def _status(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, kind: str) -> tuple[str, list[str]]:
+        """done | abandoned | planned | negated | historical, from cue words in the clause and ConText."""
+        before = self.cues.find(doc.tokens, max(t_lo, m.first_token - 6), m.first_token, "status")
+        after = self.cues.find(doc.tokens, m.last_token + 1, min(t_hi, m.last_token + 6), "status")
+        near_before = [c for c in before if m.first_token - c.end <= 2]
+        found: set[str] = set()
+        for c in before + after:
+            if c.value in ("abandoned", "planned", "historical"):
+                found.add(c.value)
+        for c in after:
+            if c.value == "negated" and c.phrase != "no":
+                found.add("negated")
+        for c in near_before:
+            if c.value == "negated":
+                found.add("negated")
+        ctx = context_of(doc.parsed, m.start, m.end)
+        if ctx.negated:
+            found.add("negated")
+        if getattr(ctx, "planned", False) or ctx.hypothetical:
+            found.add("planned")
+        if ctx.historical and kind != "statement":
+            found.add("historical")
+        cues = [c.phrase for c in before + after] + list(getattr(ctx, "triggers", []) or [])
+        for status in ("negated", "abandoned", "planned", "historical"):
+            if status in found:
+                return status, cues
+        return "done", cues
+
+    def _laterality(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> tuple[str | None, str | None]:
+        """Side from the phrase, its clause, the procedure statement, the diagnosis, then the narrative."""
+        def values(lo, hi):
+            return [c.value for c in self.cues.find(doc.tokens, lo, hi, "laterality")]
+
+        near = values(max(t_lo, m.first_token - 3), m.last_token + 1)
+        if near:
+            return near[-1], "phrase"
+        after = values(m.last_token + 1, t_hi)
+        if after:
+            return after[0], "clause"
+        before = values(t_lo, m.first_token)
+        if before:
+            return before[-1], "clause"
+        ranges: list[tuple[str, list[tuple[int, int]]]] = []
+        if span is not None:
+            ranges.append(("statement", [(span.start, span.end)]))
+        ranges.append(("diagnosis", doc.section_ranges(DIAGNOSIS_SECTIONS)))
+        ranges.append(("description", doc.section_ranges(("description_of_procedure", "findings"))))
+        for source, rs in ranges:
+            seen: set[str] = set()
+            for a, b in rs:
+                lo, hi = doc.token_range(a, b)
+                seen.update(values(lo, hi))
+            if len(seen) == 1:
+                return seen.pop(), source
+            if seen == {"right", "left"} and source == "statement":
+                return None, None
+        return None, None
+
+    def _approach(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
+        own = self.cues.find(doc.tokens, max(t_lo, m.first_token - 4), m.last_token + 1, "approach")
+        values = [c.value for c in own]
+        if any(v == "converted" for v in values):
+            return "converted"
+        if values:
+            return values[-1]
+        if span is not None:  # one operation: the minimal access stated for one part covers the others
+            lo, hi = doc.token_range(span.start, span.end)
+            shared = {c.value for c in self.cues.find(doc.tokens, lo, hi, "approach")}
+            for value in ("converted", "robotic", "laparoscopic"):
+                if value in shared:
+                    return value
+        return None
+
+    def _devices(self, doc: _Doc, m: Match, c_lo: int, c_hi: int, t_lo: int, t_hi: int, span: Span | None) -> set[str]:
+        found = {c.value for c in self.cues.find(doc.tokens, t_lo, t_hi, "device")}
+        if not found & {"cemented", "uncemented", "hybrid"}:
+            for a, b in doc.section_ranges(("description_of_procedure",)) + ([(span.start, span.end)] if span else []):
+                lo, hi = doc.token_range(a, b)
+                values = {c.value for c in self.cues.find(doc.tokens, lo, hi, "device")}
+                fixation = values & {"cemented", "uncemented", "hybrid"}
+                if len(fixation) == 1:
+                    found |= fixation
+                    break
+        for cm in _COUNT.finditer(doc.text, c_lo, c_hi):
+            word = cm.group(1).lower()
+            n = int(word) if word.isdigit() else _NUMBERS.get(word, 1)
+            if n >= 3:
+                found.add("many")
+        return found
+
+    def _site(self, doc: _Doc, entry: Entry, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
+        if not entry.site_kind:
+            return None
+        hits = self.sites.find(entry.site_kind, doc.tokens, t_lo, t_hi)
+        if hits:
+            return hits[0]
+        ranges = ([(span.start, span.end)] if span else []) + doc.section_ranges(DIAGNOSIS_SECTIONS)
+        for a, b in ranges:
+            lo, hi = doc.token_range(a, b)
+            hits = self.sites.find(entry.site_kind, doc.tokens, lo, hi)
+            if hits:
+                return hits[0]
+        return None
+
+    def _image(self, doc: _Doc) -> str | None:
+        """The imaging that guided the operation (not check films, not earlier investigations)."""
+        modalities: list[str] = []
+        for s in doc.parsed.sections:
+            if s.name not in IMAGE_SECTIONS:
+                continue
+            lo, hi = doc.token_range(s.start, s.end)
+            modalities += [c.value for c in self.cues.find(doc.tokens, lo, hi, "image")]
+        return modalities[0] if modalities else None
+
+
+def _variant(entry: Entry, devices: set[str], laterality: str | None) -> tuple[str, str | None]:
+    """The code the documented device/method selects (first satisfied condition wins)."""
+    facts = set(devices) | ({"bilateral"} if laterality == "bilateral" else set())
+    for condition, code in entry.variants.items():
+        if all(part in facts for part in condition.split("+")):
+            return code, condition
+    return entry.code, None

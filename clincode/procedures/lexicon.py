@@ -1,0 +1,245 @@
+"""The procedure lexicon: phrases a clinician writes -> the OPCS-4 code a coder would choose.
+
+Two sources, in order of trust:
+
+1. ``resources/procedure_terms.tsv``: hand-built synonyms and abbreviations (THR, TURBT, lap chole,
+   Scarf bunionectomy ...), each mapped to a main OPCS-4 code plus flags the coding rules read
+   (site kind, access endoscopy, image guidance, device variants, resource rank).
+2. The OPCS-4 titles themselves (``Trabeculectomy``, ``Stapedectomy``): every subcategory title,
+   without its "NEC", becomes a low-priority term, so the classification's own wording is found.
+
+Matching works on normalised tokens (lower case, British/American spelling folded, light plural
+stemming, filler words dropped) with an Aho-Corasick automaton: linear in the text length whatever the
+lexicon size. Offsets always point into the original document text.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+RESOURCES = Path(__file__).parent / "resources"
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+# Words that carry no meaning for matching a procedure name ("excision of the lesion of tongue").
+_FILLER = frozenset({"the", "a", "an", "of", "his", "her", "their", "patient", "s"})
+_IRREGULAR = {
+    "testes": "testis", "teste": "testis", "testicle": "testis", "testicles": "testis",
+    "testicular": "testis", "calculi": "calculus", "vertebrae": "vertebra", "bronchi": "bronchus",
+    "ureteral": "ureteric", "ureters": "ureter", "urethral": "urethral",
+    "anterograde": "antegrade", "lithalopaxy": "litholapaxy", "cystolithalopaxy": "cystolitholapaxy",
+    "dilatation": "dilation", "dilation": "dilation", "curretage": "curettage",
+    "tonsilectomy": "tonsillectomy", "appendectomy": "appendicectomy", "orchiectomy": "orchidectomy",
+    "orchiopexy": "orchidopexy", "colostomy": "colostomy", "fiberoptic": "fibreoptic",
+    "pediatric": "paediatric", "esophagogastroduodenoscopy": "oesophagogastroduodenoscopy",
+    "esophagoscopy": "oesophagoscopy", "esophagectomy": "oesophagectomy", "cesarean": "caesarean",
+    "cesarian": "caesarean", "caesarian": "caesarean", "hemorrhoidectomy": "haemorrhoidectomy",
+}
+
+
+def normalise_token(token: str) -> str:
+    """Fold one word to the form both lexicon and text are matched in.
+
+    British and American spellings meet (haemorrhoid/hemorrhoid, oesophagus/esophagus,
+    orchidectomy/orchiectomy) and regular plurals lose their ending (stents -> stent,
+    biopsies -> biopsy), applied identically to terms and text so they always agree.
+    """
+    t = token.lower()
+    t = _IRREGULAR.get(t, t)
+    if t.startswith("oe"):
+        t = "e" + t[2:]
+    t = t.replace("ae", "e")
+    t = t.replace("orchid", "orchi").replace("isation", "ization")
+    if len(t) > 4 and t.endswith("ies"):
+        t = t[:-3] + "y"
+    elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "is", "us", "as", "ys")):
+        t = t[:-1]
+    return t
+
+
+@dataclass(slots=True)
+class Token:
+    norm: str
+    start: int  # offsets into the original text
+    end: int
+
+
+def tokenise(text: str) -> list[Token]:
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        norm = normalise_token(m.group())
+        if norm in _FILLER:
+            continue
+        out.append(Token(norm, m.start(), m.end()))
+    return out
+
+
+def term_key(term: str) -> str:
+    return " ".join(t.norm for t in tokenise(term))
+
+
+@dataclass(slots=True)
+class Entry:
+    """One lexicon row: a phrase and the coding it leads to."""
+
+    term: str
+    code: str  # main OPCS-4 code
+    site: str = ""  # fixed site code that always follows (e.g. O12.1 for temporal artery)
+    flags: frozenset[str] = frozenset()  # access, img, explore, diag, nolat, lat, conditional words
+    variants: dict[str, str] = field(default_factory=dict)  # e.g. {"cemented": "W37.1"}
+    rank: int = 2  # resource weight for sequencing: 1 diagnostic ... 5 major open surgery
+    site_kind: str = ""  # "joint", "tendon", "nerve", "artery", "skin" ... resolved from the text
+    source: str = "lexicon"  # lexicon | dev-reading | opcs-title
+
+    @property
+    def from_title(self) -> bool:
+        return self.source == "opcs-title"
+
+
+@dataclass(slots=True)
+class Match:
+    entry: Entry
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+
+
+class Lexicon:
+    """Compiled procedure lexicon; ``match(text)`` -> longest non-overlapping matches."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self._by_key: dict[str, Entry] = {}
+        for e in entries:
+            key = term_key(e.term)
+            if not key:
+                continue
+            old = self._by_key.get(key)
+            # Hand-built rows win over titles; among hand-built rows the first wins.
+            if old is None or (old.from_title and not e.from_title):
+                self._by_key[key] = e
+        self._automaton = ahocorasick.Automaton()
+        for key, e in self._by_key.items():
+            self._automaton.add_word(f" {key} ", (len(key.split()), len(key), e))
+        self._automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def lookup(self, phrase: str) -> Entry | None:
+        return self._by_key.get(term_key(phrase))
+
+    def match(self, text: str) -> list[Match]:
+        return self.match_tokens(tokenise(text))
+
+    def match_tokens(self, tokens: list[Token]) -> list[Match]:
+        if not tokens:
+            return []
+        joined_parts, starts = [], {}
+        pos = 0
+        for i, tok in enumerate(tokens):
+            starts[pos] = i
+            joined_parts.append(tok.norm)
+            pos += len(tok.norm) + 1
+        joined = " " + " ".join(joined_parts) + " "  # starts{} index the text after this space
+        found: list[tuple[int, int, Entry]] = []
+        for end_idx, (n_tokens, key_len, entry) in self._automaton.iter(joined):
+            # the key is " term ": end_idx is its trailing space; begin is the first token's offset
+            begin = end_idx - key_len - 1
+            first = starts.get(begin)
+            if first is None:
+                continue
+            found.append((first, first + n_tokens - 1, entry))
+        # longest first, then leftmost; hand-built before titles at equal length
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[2].from_title, f[0]))
+        taken = [False] * len(tokens)
+        out: list[Match] = []
+        for first, last, entry in found:
+            if any(taken[first : last + 1]):
+                continue
+            for i in range(first, last + 1):
+                taken[i] = True
+            out.append(Match(entry, tokens[first].start, tokens[last].end, first, last))
+        out.sort(key=lambda m: m.start)
+        return out
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+_FLAG_WORDS = {"access", "img", "explore", "diag", "nolat", "lat", "noapproach", "bilateral"}
+
+
+def _parse_flags(raw: str, path: Path, lineno: int) -> tuple[frozenset[str], dict[str, str], int, str]:
+    flags: set[str] = set()
+    variants: dict[str, str] = {}
+    rank, site_kind = 2, ""
+    for item in filter(None, (p.strip() for p in raw.split(";"))):
+        if "=" in item:
+            k, v = (s.strip() for s in item.split("=", 1))
+            if k == "rank":
+                rank = int(v)
+            elif k == "site":
+                site_kind = v
+            elif k.startswith("if:"):
+                variants[k[3:]] = v
+            else:
+                raise ValueError(f"{path}:{lineno}: unknown flag {item!r}")
+        elif item in _FLAG_WORDS:
+            flags.add(item)
+        else:
+            raise ValueError(f"{path}:{lineno}: unknown flag {item!r}")
+    return frozenset(flags), variants, rank, site_kind
+
+
+def read_terms(path: Path, source: str = "lexicon") -> list[Entry]:
+    """Read a ``term<TAB>codes<TAB>flags<TAB>source`` file (``#`` comments allowed).
+
+    ``codes`` is the main code optionally followed by a fixed site code ("L67.1 O12.1").
+    """
+    entries: list[Entry] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "term":
+                continue
+            if len(fields) < 2:
+                raise ValueError(f"{path}:{lineno}: expected term<TAB>codes[<TAB>flags<TAB>source]")
+            codes = fields[1].split()
+            flags, variants, rank, site_kind = _parse_flags(fields[2] if len(fields) > 2 else "", path, lineno)
+            src = fields[3].strip() if len(fields) > 3 and fields[3].strip() else source
+            entries.append(
+                Entry(fields[0].strip(), codes[0], " ".join(codes[1:]), flags, variants, rank, site_kind, src)
+            )
+    return entries
+
+
+_TITLE_SKIP = re.compile(r"^(other specified|unspecified)\b", re.I)
+_TITLE_TRIM = re.compile(r"\s+(NEC|NOC|HFQ)\b.*$")
+
+
+def title_entries(opcs4) -> list[Entry]:
+    """Every OPCS-4 subcategory title as a term (residual 'Other specified'/'Unspecified' rows skipped)."""
+    out: list[Entry] = []
+    for code in opcs4:
+        if code.kind.value != "subcategory" or code.code[0] in "YZO":
+            continue
+        if _TITLE_SKIP.match(code.title):
+            continue
+        term = _TITLE_TRIM.sub("", code.title).strip()
+        if len(term.split()) < 1:
+            continue
+        out.append(Entry(term, code.code, source="opcs-title", rank=2))
+    return out
+
+
+def load_lexicon(opcs4=None, path: Path | None = None) -> Lexicon:
+    entries = read_terms(path or RESOURCES / "procedure_terms.tsv")
+    if opcs4 is not None:
+        entries += title_entries(opcs4)
+    return Lexicon(entries)
