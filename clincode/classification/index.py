@@ -213,9 +213,15 @@ def _load_index(index_dir: Path, icd10: ClassificationTable, cache_dir: Path | N
     if not sources[0].is_file():
         raise FileNotFoundError(f"{sources[0]} not found: is CLINCODE_INDEX_DIR right?")
     entries = cached(
-        "icd10cm-index", sources + list(icd10.source_files) + [f"mapped-to:{icd10.source}"], cache_dir, lambda: build_entries(index_dir, icd10)
+        "icd10cm-index", sources + list(icd10.source_files) + _mapping_files() + [f"mapped-to:{icd10.source}"], cache_dir, lambda: build_entries(index_dir, icd10)
     )
     return AlphabeticIndex(entries)
+
+
+def _mapping_files() -> list[Path]:
+    """The code that maps CM to UK: editing it must rebuild the cached index."""
+    here = Path(__file__).resolve().parent
+    return [here / "rules" / "cm_to_uk.tsv", here / "normalise.py", here / "index.py"]
 
 
 def build_entries(index_dir: Path, icd10: ClassificationTable) -> list[IndexEntry]:

@@ -151,5 +151,15 @@ def map_cm(table: "ClassificationTable", cm_code: str) -> Code | None:
     for length in (4, 3):
         candidate = table.get(dotted(key[:length])) if len(key) >= length else None
         if candidate is not None:
+            if length == 3 and len(key) >= 4 and key[3] == "9":
+                return _unspecified_subcategory(candidate) or candidate
             return candidate
     return None
+
+
+def _unspecified_subcategory(category: Code) -> Code | None:
+    """CM ``R07.9`` "Chest pain, unspecified" where the UK puts it at ``R07.4``: the one current UK
+    subcategory whose title says "unspecified", when there is exactly one."""
+    found = [c for c in category.children if c.current and "unspecified" in c.title.lower()
+             and c.code[4:5] and len(c.code) == 5]
+    return found[0] if len(found) == 1 else None
