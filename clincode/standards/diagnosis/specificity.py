@@ -160,34 +160,63 @@ def overlapping_neoplasm_sites(episode: DiagnosisEpisode, classifications) -> No
 
 
 def most_detailed_level(episode: DiagnosisEpisode, classifications) -> None:
-    """A code that the table subdivides is carried to its 'unspecified' subdivision (M19.9 ->
-    M19.99 site unspecified), and the rationale says so; a code the table lacks is left for
-    validation to report.
+    """A code the table subdivides is carried to the subdivision for 'detail not stated' (K80 ->
+    K80.2 is for the finder; here: M19.9 -> M19.99 site unspecified, I70.2 -> I70.20 without
+    gangrene, W01 -> W01.9 place unspecified), and the rationale says so. The 4th character is
+    always required; a UK 5th character only where the UK requires it (the classification
+    service's list, e.g. I70.-, J96.-) and for the Chapter XIII site codes the house uses. The
+    optional 5th characters of Chapter XIX (open/closed) and Chapter XX (activity) are not added.
 
     Standard: National Clinical Coding Standards ICD-10 5th Edition, "Coding to the highest level of
-    specificity" and the UK 5th-character site codes of Chapter XIII; PAS/SUS validation requires
-    the full number of characters.
+    specificity" and the UK 5th characters; house policy ../shared/data/uk_dev/README.md
+    ("Chapter XIII UK site characters are used where the category has them").
     """
     if classifications is None:
         return
     for cand in list(episode.candidates):
         code = classifications.icd10.get(cand.code)
-        if code is None or code.is_leaf:
-            continue
-        children = [c for c in code.children if c.kind in (Kind.SUBCATEGORY, Kind.EXTENSION)]
-        pick = _unspecified_child(children)
-        if pick is None:
-            episode.warn(f"{cand.code} needs a further character and no 'unspecified' subdivision exists: "
-                         f"choose one of {', '.join(c.code for c in children[:8])}")
-            continue
         old = cand.code
-        cand.code, cand.title = pick.code, pick.title
-        cand.note(f"{old} carried to its most detailed level {pick.code} ({pick.title}): detail not documented")
+        while code is not None and not code.is_leaf:
+            wanted = Kind.SUBCATEGORY if code.kind is Kind.CATEGORY else Kind.EXTENSION
+            if wanted is Kind.EXTENSION and not _fifth_character_required(code.code):
+                break
+            children = [c for c in code.children if c.kind is wanted]
+            pick = _unspecified_child(children)
+            if not children:
+                break
+            if pick is None:
+                episode.warn(f"{code.code} needs a further character the text does not give: "
+                             f"choose one of {', '.join(c.code for c in children[:8])}")
+                break
+            code = pick
+        if code is not None and code.code != old:
+            cand.code, cand.title = code.code, code.title
+            cand.note(f"{old} carried to its most detailed level {code.code} ({code.title}): detail not documented")
+
+
+def _fifth_character_required(code: str) -> bool:
+    if code.startswith("M"):  # Chapter XIII site characters: house policy
+        return True
+    try:
+        from ...classification.rules import load_fifth_character_required
+
+        return code in load_fifth_character_required()
+    except (ImportError, OSError, ValueError):
+        return code[:3] in ("I70", "J96")
 
 
 def _unspecified_child(children):
+    """The subdivision for 'detail not stated': '(Site unspecified)', else the child whose own
+    words (beyond its parent's title) say 'unspecified', else the one ending in 9."""
     for child in children:
-        if re.search(r"\b(site unspecified|unspecified)\b", child.title, re.I):
+        if re.search(r"\bsite unspecified\b", child.title, re.I):
+            return child
+    for child in children:
+        own = child.title.replace(child.parent.title, "") if child.parent else child.title
+        if re.search(r"\bunspecified\b", own, re.I):
+            return child
+    for child in children:  # "(without gangrene)": the default when the feature is not documented
+        if re.search(r"\(without\b", child.title, re.I):
             return child
     nines = [c for c in children if c.code.endswith("9")]
     return nines[0] if nines else None

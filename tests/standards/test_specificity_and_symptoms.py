@@ -1,0 +1,117 @@
+"""Specificity, combination codes, overlapping sites, and symptoms of definitive diagnoses."""
+from __future__ import annotations
+
+
+def test_more_specific_code_of_same_category_wins(build):
+    text = "DIAGNOSES: Type 2 diabetes mellitus. Diabetic nephropathy due to type 2 diabetes."
+    ep = build.code(text, [("E11.9", "Type 2 diabetes mellitus", "diagnosis"),
+                           ("E11.2", "Diabetic nephropathy due to type 2 diabetes", "diagnosis")])
+    assert "E11.9" not in build.codes(ep)
+    assert "E11.2" in build.codes(ep)
+
+
+def test_category_gives_way_to_its_subdivision(build):
+    text = "DIAGNOSIS: Gallstones. Ultrasound: calculus of gallbladder without cholecystitis."
+    ep = build.code(text, [("K80", "Gallstones", "diagnosis"),
+                           ("K80.2", "calculus of gallbladder without cholecystitis", "imaging")])
+    assert build.codes(ep) == ["K80.2"]
+
+
+def test_unspecified_diabetes_gives_way_to_stated_type(build):
+    text = "DIAGNOSIS: Cellulitis of leg. PMH: diabetes. Type 1 diabetes on insulin."
+    ep = build.code(text, [("L03.1", "Cellulitis of leg", "diagnosis"),
+                           ("E14.9", "diabetes", "past_medical_history"),
+                           ("E10.9", "Type 1 diabetes", "past_medical_history")])
+    assert "E14.9" not in build.codes(ep) and "E10.9" in build.codes(ep)
+    assert not any("type of diabetes" in q.question for q in ep.queries)
+
+
+def test_combination_gallstone_with_acute_cholecystitis(build):
+    text = "DIAGNOSIS: Acute cholecystitis. Gallstones in the gallbladder."
+    ep = build.code(text, [("K81.0", "Acute cholecystitis", "diagnosis"),
+                           ("K80.2", "Gallstones in the gallbladder", "diagnosis")])
+    assert build.codes(ep) == ["K80.0"]
+    k800 = ep.diagnoses[0]
+    assert k800.primary
+    assert len(k800.evidence) == 2  # both parts' words justify the combination
+    assert any("combination" in r for r in k800.rationale)
+
+
+def test_combination_obstructive_uropathy_with_infection(build):
+    text = "DIAGNOSIS: Obstructive uropathy with urinary tract infection."
+    ep = build.code(text, [("N13.9", "Obstructive uropathy", "diagnosis"),
+                           ("N39.0", "urinary tract infection", "diagnosis")])
+    assert build.codes(ep) == ["N13.6"]
+
+
+def test_copd_with_pneumonia_keeps_the_infection_code(build):
+    text = "DIAGNOSIS: Community acquired pneumonia. Background COPD."
+    ep = build.code(text, [("J18.9", "Community acquired pneumonia", "diagnosis"),
+                           ("J44.9", "COPD", "diagnosis")])
+    assert set(build.codes(ep)) == {"J44.0", "J18.9"}
+
+
+def test_hypertension_and_ckd_are_not_combined_without_a_stated_link(build):
+    text = "DIAGNOSES: Pyonephrosis. Chronic kidney disease. Hypertension."
+    ep = build.code(text, [("N13.6", "Pyonephrosis", "diagnosis"), ("N18.9", "Chronic kidney disease", "diagnosis"),
+                           ("I10", "Hypertension", "diagnosis")])
+    assert {"N18.9", "I10"} <= set(build.codes(ep))
+    assert not any(c.startswith("I12") for c in build.codes(ep))
+
+
+def test_overlapping_sub_sites_of_one_neoplasm(build):
+    text = "DIAGNOSIS: Transitional cell carcinoma of the lateral wall and posterior wall of bladder."
+    ep = build.code(text, [("C67.2", "lateral wall", "diagnosis"), ("C67.4", "posterior wall of bladder", "diagnosis")])
+    assert build.codes(ep) == ["C67.8"]
+
+
+def test_code_carried_to_uk_fifth_character(build):
+    text = "PAST MEDICAL HISTORY: Osteoarthritis."
+    ep = build.code(text, [("M19.9", "Osteoarthritis", "past_medical_history")])
+    assert build.codes(ep) == ["M19.99"]
+
+
+def test_no_duplicate_codes(build):
+    text = "PREOPERATIVE DIAGNOSIS: Bladder calculus. POSTOPERATIVE DIAGNOSIS: Bladder calculus."
+    ep = build.code(text, [("N21.0", "Bladder calculus", "preoperative_diagnosis"),
+                           ("N21.0", "Bladder calculus", "postoperative_diagnosis", {}),])
+    assert build.codes(ep) == ["N21.0"]
+
+
+def test_symptom_of_definitive_diagnosis_not_coded(build):
+    text = "DIAGNOSIS: Transitional cell carcinoma of bladder. Presented with gross haematuria."
+    ep = build.code(text, [("C67.9", "Transitional cell carcinoma of bladder", "diagnosis"),
+                           ("R31", "gross haematuria", "history_present_illness")])
+    assert build.codes(ep) == ["C67.9"]
+    assert any("R31" in r and "symptom" in r for r in ep.diagnoses[0].rationale)
+
+
+def test_symptom_without_related_diagnosis_is_primary(build):
+    text = "DIAGNOSIS: Abdominal pain, cause not found. PMH: hypertension."
+    ep = build.code(text, [("R10.4", "Abdominal pain", "diagnosis"), ("I10", "hypertension", "past_medical_history")])
+    assert build.primary(ep) == "R10.4"
+
+
+def test_symptom_kept_when_diagnosis_is_unrelated(build):
+    text = "DIAGNOSES: Haematuria. Osteoarthritis of knee."
+    ep = build.code(text, [("R31", "Haematuria", "diagnosis"), ("M17.9", "Osteoarthritis of knee", "diagnosis")])
+    assert set(build.codes(ep)) == {"R31", "M17.9"}
+
+
+def test_house_policy_retention_coded_with_bph(build):
+    text = "DIAGNOSIS: Urinary retention secondary to benign prostatic hyperplasia."
+    ep = build.code(text, [("R33", "Urinary retention", "diagnosis"), ("N40", "benign prostatic hyperplasia", "diagnosis")])
+    assert set(build.codes(ep)) == {"R33", "N40"}
+
+
+def test_house_policy_haematuria_not_attributed_to_a_stone(build):
+    text = "DIAGNOSIS: Right renal calculus. Microscopic haematuria."
+    ep = build.code(text, [("N20.0", "Right renal calculus", "diagnosis"), ("R31", "Microscopic haematuria", "diagnosis")])
+    assert set(build.codes(ep)) == {"N20.0", "R31"}
+    assert build.primary(ep) == "N20.0"
+
+
+def test_symptom_code_outside_chapter_xviii(build):
+    text = "DIAGNOSIS: Right ureteric calculus. Renal colic."
+    ep = build.code(text, [("N20.1", "Right ureteric calculus", "diagnosis"), ("N23", "Renal colic", "diagnosis")])
+    assert build.codes(ep) == ["N20.1"]
