@@ -1,0 +1,116 @@
+"""HL7 v2: A01 + MDM + A03 make one episode with its document; resends change nothing;
+malformed messages are rejected, kept, and leave no trace in the episode data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from clincode.interfaces import receive_hl7
+from clincode.store import services as sv
+from clincode.store.models import AuditEvent, Document, Episode, InboundMessage, Patient, Spell
+from clincode.store.roles import Role
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "interfaces"
+READER = sv.Actor("alice", Role.CODER)
+
+
+def msg(name: str) -> str:
+    return (SAMPLES / name).read_text()
+
+
+def counts(db) -> dict:
+    with db.session() as s:
+        return {m.__name__: s.scalar(select(func.count()).select_from(m))
+                for m in (Patient, Spell, Episode, Document, AuditEvent)}
+
+
+def test_a01_mdm_a03_make_one_episode_with_its_document(db):
+    outcomes = [receive_hl7(db, msg(n)) for n in
+                ("01_adt_a01_admission.hl7", "02_mdm_t02_discharge_summary.hl7", "03_adt_a03_discharge.hl7")]
+    assert [o.status for o in outcomes] == ["applied"] * 3
+    assert len({o.episode_id for o in outcomes}) == 1
+    with db.session() as s:
+        ep = sv.get_episode(s, READER, outcomes[0].episode_id)
+        assert ep.spell.spell_number == "SPL20260001"
+        assert ep.spell.patient.nhs_number == "9991000003"
+        assert ep.spell.patient.local_patient_id == "H100003"
+        assert (ep.spell.admission_method, ep.spell.admission_source) == ("21", "19")
+        assert (ep.spell.discharge_method, ep.spell.discharge_destination) == ("1", "19")
+        assert ep.spell.discharge_date.isoformat().startswith("2026-03-04T16:00")
+        assert ep.end_date is not None and ep.consultant_code == "C4567890"
+        assert [d.doc_type for d in ep.documents] == ["discharge_summary"]
+        doc = ep.documents[0]
+        assert doc.external_id == "DOC-EPR-88001" and doc.source_system == "EPR"
+        # HL7 escapes restored: 'A&E' was sent as A\T\E
+        assert "admitted via A&E" in doc.text
+        assert doc.text.startswith("DISCHARGE SUMMARY\n")
+        assert s.scalar(select(func.count()).select_from(Episode)) == 1
+
+
+def test_duplicate_messages_change_nothing(db):
+    for n in ("01_adt_a01_admission.hl7", "02_mdm_t02_discharge_summary.hl7", "03_adt_a03_discharge.hl7"):
+        receive_hl7(db, msg(n))
+    before = counts(db)
+    again = [receive_hl7(db, msg(n)) for n in ("02_mdm_t02_discharge_summary.hl7", "01_adt_a01_admission.hl7")]
+    assert [o.status for o in again] == ["duplicate", "duplicate"]
+    assert counts(db) == before
+
+
+def test_malformed_message_is_rejected_and_kept(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    before = counts(db)
+    out = receive_hl7(db, msg("malformed_mdm_t02_no_visit_number.hl7"))
+    assert out.status == "rejected" and "PV1-19" in out.reason
+    assert counts(db) == before
+    with db.session() as s:
+        kept = sv.list_messages(s, sv.INTEGRATION)
+        assert [(m.control_id, m.status) for m in kept] == [("EPR000202", "rejected")]
+        assert kept[0].raw.startswith("MSH|")
+
+
+def test_document_for_unknown_spell_is_rejected_not_half_applied(db):
+    # The MDM carries a patient (PID) but its spell was never admitted: nothing may be stored,
+    # not even the patient that the message would otherwise have created.
+    out = receive_hl7(db, msg("02_mdm_t02_discharge_summary.hl7"))
+    assert out.status == "rejected" and "ADT^A01" in out.reason
+    assert counts(db)["Patient"] == 0 and counts(db)["Document"] == 0
+    # once the admission arrives, the same message (same control id) is accepted on resend
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    again = receive_hl7(db, msg("02_mdm_t02_discharge_summary.hl7"))
+    assert again.status == "applied"
+    with db.session() as s:
+        row = s.scalars(select(InboundMessage).where(InboundMessage.control_id == "EPR000201")).one()
+        assert (row.status, row.attempts) == ("applied", 2)
+
+
+@pytest.mark.parametrize("raw,reason", [
+    ("this is not hl7", "must start with an MSH segment"),
+    ("MSH|^~\\&|PAS|X|CC|X|20260301||ADT^A05|C1|P|2.4\rPID|1||9991000003^^^NHS^NH\rPV1|1|I|||||||||||||||||V1",
+     "ADT^A05 is not handled"),
+    ("MSH|^~\\&|PAS|X|CC|X|20260301||ADT^A01|C2|P|2.4\rPID|1||9991000004^^^NHS^NH\rPV1|1|I|||||||||||||||||V1",
+     "check digit"),
+    ("MSH|^~\\&|PAS|X|CC|X|20260301||ADT^A01|C3|P|2.4\rPID|1||9991000003^^^NHS^NH\rPV1|1|I|||||||||||||||||V1"
+     "|||||||||||||||||||||||||2026133",
+     "not an HL7 date"),
+])
+def test_bad_messages_get_a_clear_reason(db, raw, reason):
+    out = receive_hl7(db, raw)
+    assert out.status == "rejected"
+    assert reason in out.reason
+    assert "9991000004" not in out.reason  # the reason never repeats patient identifiers
+    assert counts(db)["Patient"] == 0
+
+
+def test_transfer_to_another_consultant_starts_a_new_episode(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    a02 = (msg("01_adt_a01_admission.hl7").replace("ADT^A01^ADT_A01", "ADT^A02^ADT_A02")
+           .replace("PAS000101", "PAS000150").replace("EVN|A01|20260301093500", "EVN|A02|20260302100000||||20260302100000")
+           .replace("C4567890^Surgeon^Sam", "C1112223^Physician^Pat").replace("|100|", "|300|"))
+    out = receive_hl7(db, a02)
+    assert out.status == "applied", out.reason
+    with db.session() as s:
+        spell = s.scalars(select(Spell)).one()
+        assert [(e.episode_number, e.consultant_code) for e in spell.episodes] == [(1, "C4567890"), (2, "C1112223")]
+        assert spell.episodes[0].end_date == spell.episodes[1].start_date
