@@ -1,0 +1,180 @@
+"""What the coding screen shows for one episode, built from the store's records.
+
+The screen lists, per classification, the coder's codes ('final') and the engine's proposals not
+yet taken into them; every row links to the words in the documents that support it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from markupsafe import Markup
+
+from ..store.models import Episode, EpisodeCode
+from .deadlines import DeadlineRules, Deadlines, days_label, deadlines
+from .highlight import Span, highlight
+from .validation import patient_age, validate_code
+from .names import (
+    ADMISSION_METHODS, DISCHARGE_METHODS, DOCUMENT_TYPES, SEX, nhs_number_display, patient_name,
+    specialty_label, status_colour, status_label,
+)
+
+
+@dataclass
+class CodeRow:
+    ref: str  # "f12" (final code 12) or "p40" (proposal 40): the id linking row and evidence
+    id: int
+    stage: str  # final | proposed
+    system: str  # icd10 | opcs4
+    position: int
+    code: str
+    title: str
+    primary: bool
+    source: str
+    score: float | None
+    evidence: list[dict]
+    rationale: list[str]
+    index_path: str | None = None
+    problems: list = field(default_factory=list)  # validation Messages
+    first: bool = False
+    last: bool = False
+
+    @property
+    def primary_label(self) -> str:
+        return "Primary diagnosis" if self.system == "icd10" else "Main procedure"
+
+    @property
+    def evidence_words(self) -> str:
+        return " … ".join(e.get("text", "") for e in self.evidence if e.get("text"))
+
+
+@dataclass
+class DocumentView:
+    id: int
+    heading: str
+    meta: str
+    html: Markup
+    missing: list[Span]
+
+
+@dataclass
+class CodeGroup:
+    system: str
+    heading: str
+    final: list[CodeRow]
+    pending: list[CodeRow]
+
+
+@dataclass
+class EpisodeView:
+    episode: Episode
+    patient: str
+    facts: list[tuple[str, str]]
+    status: str
+    status_label: str
+    status_colour: str
+    deadlines: Deadlines | None
+    documents: list[DocumentView]
+    groups: list[CodeGroup]
+    queries: list
+    suggested_queries: list
+    finalise_problems: list[str]
+    locked: bool
+    has_run: bool = False
+
+    @property
+    def version(self) -> int:
+        return self.episode.version
+
+
+def _row(code: EpisodeCode, index_paths: dict[str, str]) -> CodeRow:
+    return CodeRow(
+        ref=("f" if code.stage == "final" else "p") + str(code.id), id=code.id, stage=code.stage,
+        system=code.system, position=code.position, code=code.code, title=code.title or "",
+        primary=bool(code.primary), source=code.source, score=code.score, evidence=list(code.evidence or []),
+        rationale=list(code.rationale or []), index_path=index_paths.get(code.code),
+    )
+
+
+def _age(birth: date | None, on: date | None) -> str | None:
+    if not birth or not on:
+        return None
+    years = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return f"{years} years" if years >= 2 else f"{(on - birth).days // 30} months"
+
+
+def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
+          finalise_problems: list[str] | None = None) -> EpisodeView:
+    spell, patient = episode.spell, episode.spell.patient
+    admitted = spell.admission_date.date() if spell.admission_date else None
+    discharged = spell.discharge_date.date() if spell.discharge_date else None
+    age = patient_age(patient.birth_date, admitted)
+    index_paths: dict[str, str] = {}
+    suggested = []
+    if proposal is not None:
+        for a in list(proposal.diagnoses) + list(proposal.procedures):
+            if a.index_path:
+                index_paths[a.code] = a.index_path
+        suggested = list(proposal.queries)
+
+    groups: list[CodeGroup] = []
+    for system, heading in (("icd10", "Diagnoses (ICD-10)"), ("opcs4", "Procedures (OPCS-4)")):
+        finals = sorted((c for c in episode.codes if c.stage == "final" and c.system == system), key=lambda c: c.position)
+        final_codes = {c.code for c in finals}
+        proposed = sorted((c for c in episode.codes if c.stage == "proposed" and c.system == system
+                           and c.code not in final_codes), key=lambda c: c.position)
+        final_rows = [_row(c, index_paths) for c in finals]
+        for row in final_rows:
+            row.problems = validate_code(row.system, row.code, primary=row.primary, sex=patient.sex, age=age).messages
+        if final_rows:
+            final_rows[0].first, final_rows[-1].last = True, True
+        groups.append(CodeGroup(system, heading, final_rows, [_row(c, index_paths) for c in proposed]))
+
+    # Evidence marks: every shown row's words, per document (evidence names the document by id).
+    spans: dict[str, list[Span]] = {}
+    for group in groups:
+        for row in group.final + group.pending:
+            for ev in row.evidence:
+                try:
+                    spans.setdefault(str(ev.get("document")), []).append(
+                        Span(row.ref, row.code, int(ev.get("start", -1)), int(ev.get("end", -1)), ev.get("text") or ""))
+                except (TypeError, ValueError):
+                    continue  # malformed evidence from an old run: the row still shows, unmarked
+    documents = []
+    for doc in episode.documents:
+        html, missing = highlight(doc.text, spans.get(str(doc.id), []))
+        kind = DOCUMENT_TYPES.get(doc.doc_type, doc.doc_type.replace("_", " ").capitalize())
+        meta = " · ".join(p for p in (
+            doc.source_system if doc.source_system and doc.source_system != "unknown" else "",
+            doc.authored_at.strftime("%d %b %Y %H:%M") if doc.authored_at else "",
+        ) if p)
+        documents.append(DocumentView(doc.id, doc.title or kind, meta, html, missing))
+
+    facts = [
+        ("NHS number", nhs_number_display(patient.nhs_number)),
+        ("Hospital number", patient.local_patient_id or "not recorded"),
+        ("Born", (patient.birth_date.strftime("%d %b %Y") if patient.birth_date else "not recorded")
+         + (f" ({_age(patient.birth_date, admitted)} on admission)" if _age(patient.birth_date, admitted) else "")),
+        ("Sex", SEX.get(patient.sex or "", "not recorded")),
+        ("Spell / episode", f"{spell.spell_number} / {episode.episode_number}"),
+        ("Admitted", (admitted.strftime("%d %b %Y") if admitted else "not recorded")
+         + (f", {ADMISSION_METHODS.get(spell.admission_method, spell.admission_method)}" if spell.admission_method else "")),
+        ("Discharged", (discharged.strftime("%d %b %Y") if discharged else "not discharged")
+         + (f", {DISCHARGE_METHODS.get(spell.discharge_method, spell.discharge_method)}" if spell.discharge_method else "")),
+        ("Specialty", specialty_label(episode.main_specialty)),
+        ("Consultant", episode.consultant_code or "not recorded"),
+    ]
+    open_queries = [q for q in episode.queries if q.status == "open"]
+    status = "awaiting_query" if open_queries and episode.status != "finalised" else episode.status
+    return EpisodeView(
+        episode=episode, patient=patient_name(patient.family_name, patient.given_name), facts=facts,
+        status=status, status_label=status_label(status), status_colour=status_colour(status),
+        deadlines=deadlines(discharged, today, rules), documents=documents, groups=groups,
+        queries=sorted(episode.queries, key=lambda q: (q.status != "open", -q.id)),
+        suggested_queries=[q for q in suggested if not any(r.question == q.question for r in episode.queries)],
+        finalise_problems=finalise_problems or [], locked=episode.status == "finalised",
+        has_run=proposal is not None,
+    )
+
+
+__all__ = ["CodeRow", "CodeGroup", "DocumentView", "EpisodeView", "build", "days_label"]

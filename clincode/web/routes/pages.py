@@ -1,0 +1,70 @@
+"""Sign in, sign out, the worklist and the list of clinician queries."""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ...store import services
+from ..app import render
+from ..auth import DbSession, Reader, safe_next, signer
+from ..session import COOKIE_NAME, SESSION_SECONDS
+from ..worklist import WorklistQuery, build_worklist
+
+router = APIRouter()
+
+
+@router.get("/login", name="login_page")
+def login_page(request: Request, next: str | None = None):
+    return render(request, "login.html", {"next": next, "user": None})
+
+
+@router.post("/login", name="login")
+def login(request: Request, session: DbSession, username: Annotated[str, Form()] = "",
+          token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""):
+    user = services.authenticate(session, token.strip())
+    if user is None or user.username != username.strip():
+        # One message for every failure: it must not tell an attacker which part was wrong.
+        return render(request, "login.html", {
+            "error": "The username or access token is not right, or the account is not active",
+            "username": username, "next": next, "user": None}, status=401)
+    cookie, _ = signer(request).issue(user.username)
+    response = RedirectResponse(safe_next(next) if next else str(request.url_for("worklist")), status_code=303)
+    response.set_cookie(COOKIE_NAME, cookie, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request):
+    response = RedirectResponse(str(request.url_for("login_page")), status_code=303)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@router.get("/", name="worklist")
+def worklist(request: Request, session: DbSession, user: Reader, status: str = "", specialty: str = "",
+             consultant: str = "", ward: str = "", q: str = "", page: int = 1):
+    query = WorklistQuery(status=status, specialty=specialty, consultant=consultant, ward=ward, q=q.strip(),
+                          page=max(1, page))
+    base = str(request.url_for("worklist"))
+    context = build_worklist(session, user.actor, query, today=request.app.state.today(),
+                             rules=request.app.state.rules, base_url=base)
+    return render(request, "worklist.html", {"user": user, "nav": "worklist", **context})
+
+
+@router.get("/queries", name="queries_list")
+def queries_list(request: Request, session: DbSession, user: Reader, status: str = "open"):
+    status = status if status in ("open", "answered", "closed", "") else "open"
+    rows = services.list_queries(session, user.actor, status=status or None, limit=500)
+    episodes = {}
+    for q in rows:
+        if q.episode_id not in episodes:
+            episodes[q.episode_id] = services.get_episode(session, user.actor, q.episode_id)
+    return render(request, "queries.html", {
+        "user": user, "nav": "queries", "rows": rows, "episodes": episodes, "status": status,
+        "tabs": [(s, label, f"{request.url_for('queries_list')}?{urlencode({'status': s})}")
+                 for s, label in (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"), ("", "All"))],
+    })

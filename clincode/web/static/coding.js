@@ -1,0 +1,113 @@
+/* The coding screen's links between codes and their evidence, and its keyboard shortcuts.
+ * Everything else (accept, reject, re-order, add, validate, queries) is plain forms and htmx, so
+ * the screen works with a keyboard alone: Tab reaches every control.
+ *
+ *   click "Show evidence" on a code   -> the document scrolls to its words, which light up
+ *   click or Enter on highlighted words -> the code they support is scrolled to and lit
+ *   j / k        next / previous code            /  search the classifications (encoder)
+ *   a / x        accept / reject the focused proposed code
+ *   e            show the focused code's evidence
+ */
+(function () {
+  "use strict";
+
+  function clearLit() {
+    document.querySelectorAll(".cc-on").forEach(function (el) { el.classList.remove("cc-on"); });
+  }
+
+  function marksFor(ref) {
+    return Array.prototype.filter.call(document.querySelectorAll("mark.cc-evidence"), function (m) {
+      return (m.dataset.refs || "").split(" ").indexOf(ref) >= 0;
+    });
+  }
+
+  function showEvidence(ref) {
+    clearLit();
+    var marks = marksFor(ref);
+    if (!marks.length) { return false; }
+    marks.forEach(function (m) { m.classList.add("cc-on"); });
+    var row = document.getElementById("row-" + ref);
+    if (row) { row.classList.add("cc-on"); }
+    marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
+    marks[0].focus({ preventScroll: true });
+    return true;
+  }
+
+  function showCode(refs) {
+    clearLit();
+    var first = null;
+    refs.forEach(function (ref) {
+      var row = document.getElementById("row-" + ref);
+      if (row) { row.classList.add("cc-on"); first = first || row; }
+      marksFor(ref).forEach(function (m) { m.classList.add("cc-on"); });
+    });
+    if (first) {
+      first.scrollIntoView({ block: "center", behavior: "smooth" });
+      var target = first.querySelector(".cc-code__focus") || first;
+      target.focus({ preventScroll: true });
+    }
+  }
+
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-show-evidence]");
+    if (btn) {
+      ev.preventDefault();
+      if (!showEvidence(btn.dataset.showEvidence)) {
+        btn.setAttribute("aria-describedby", "no-evidence");
+      }
+      return;
+    }
+    var mark = ev.target.closest("mark.cc-evidence");
+    if (mark) { showCode((mark.dataset.refs || "").split(" ").filter(Boolean)); }
+  });
+
+  function codeRows() { return Array.prototype.slice.call(document.querySelectorAll(".cc-code")); }
+
+  function focusedRow() {
+    return document.activeElement ? document.activeElement.closest(".cc-code") : null;
+  }
+
+  function typing(el) {
+    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+      el.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    var active = document.activeElement;
+    if (active && active.matches && active.matches("mark.cc-evidence") && (ev.key === "Enter" || ev.key === " ")) {
+      ev.preventDefault();
+      showCode((active.dataset.refs || "").split(" ").filter(Boolean));
+      return;
+    }
+    if (typing(active) || !document.querySelector(".cc-codes")) { return; }
+    var row = focusedRow();
+    if (ev.key === "/") {
+      var search = document.getElementById("encoder-q");
+      if (search) { ev.preventDefault(); search.focus(); }
+    } else if (ev.key === "j" || ev.key === "k") {
+      var rows = codeRows();
+      if (!rows.length) { return; }
+      var i = row ? rows.indexOf(row) : -1;
+      i = ev.key === "j" ? Math.min(rows.length - 1, i + 1) : Math.max(0, i - 1);
+      var next = rows[i].querySelector(".cc-code__focus") || rows[i];
+      ev.preventDefault();
+      next.focus();
+      rows[i].scrollIntoView({ block: "nearest" });
+    } else if (row && (ev.key === "a" || ev.key === "x" || ev.key === "e")) {
+      var name = { a: "accept", x: "reject", e: "evidence" }[ev.key];
+      var control = row.querySelector('[data-key="' + name + '"]');
+      if (control && !control.disabled) { ev.preventDefault(); control.click(); }
+    }
+  });
+
+  // After htmx replaces the codes panel, keep keyboard focus where the coder was working.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var keep = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt &&
+      ev.detail.requestConfig.elt.dataset ? ev.detail.requestConfig.elt.dataset.refocus : null;
+    if (keep) {
+      var el = document.getElementById(keep);
+      if (el) { (el.querySelector(".cc-code__focus") || el).focus(); }
+    }
+  });
+})();

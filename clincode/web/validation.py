@@ -1,0 +1,69 @@
+"""Live validation messages for a code the coder is typing or has placed, in the coder's words.
+
+Two sources, both owned elsewhere and only combined here: the classification's ``validate``
+(code exists and is current, enough characters, sex and age limits for this patient, valid as
+primary) and the store's ``check_code`` (the sequencing rules it enforces when saving), so what
+the screen warns about is exactly what saving would refuse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..classification import load_classifications
+from ..store.code_checks import check_code
+
+
+@dataclass
+class Message:
+    text: str
+    severity: str = "error"  # error | warning
+
+
+@dataclass
+class CodeValidation:
+    code: str
+    title: str = ""
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(m.severity == "error" for m in self.messages)
+
+
+def patient_age(birth: date | None, on: date | None) -> int | None:
+    if not birth or not on:
+        return None
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def validate_code(system: str, raw: str, *, primary: bool = False, sex: str | None = None,
+                  age: int | None = None) -> CodeValidation:
+    clf = load_classifications()
+    stored = check_code(clf, system, raw, primary=primary)
+    out = CodeValidation(stored.code, stored.title)
+    seen: set[str] = set()
+
+    def add(text: str, severity: str) -> None:
+        key = text.strip().lower()
+        if key not in seen:
+            seen.add(key)
+            out.messages.append(Message(text, severity))
+
+    validate = getattr(clf, "validate", None)
+    if validate is not None:
+        try:
+            result = validate(raw, sex=sex, age=age, primary=primary, system=system)
+        except Exception:  # noqa: BLE001 - the classification's checks must never break the screen
+            result = None
+        if result is not None:
+            if result.code is not None and not out.title:
+                out.title = result.code.title
+            for failure in result.failures:
+                add(failure.reason, failure.severity)
+    for problem in stored.problems:
+        # The existence checks say the same thing twice in different words: keep the first.
+        if problem.startswith("not a code") and any(m.severity == "error" for m in out.messages):
+            continue
+        add(problem, "error")
+    return out
