@@ -9,7 +9,7 @@ to show a coder.
 from ._common import INTEGRATION, SYSTEM, Actor, require
 from .coding import (
     EngineFailed, accept_proposal, add_code, amend_code, codes_of, finalise, finalise_problems, latest_run,
-    open_queries, proposal, remove_code, reopen, run_coding,
+    open_queries, proposal, reject_proposal, remove_code, reopen, run_coding,
 )
 from .episodes import (
     STATUSES, WorklistFilters, WorklistPage, add_document, assign_episode, episode_label, get_episode,
@@ -26,7 +26,7 @@ from .users import authenticate, create_user, get_user, hash_token, issue_token,
 __all__ = [
     "Actor", "SYSTEM", "INTEGRATION", "require",
     "EngineFailed", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
-    "latest_run", "open_queries", "proposal", "remove_code", "reopen", "run_coding",
+    "latest_run", "open_queries", "proposal", "reject_proposal", "remove_code", "reopen", "run_coding",
     "STATUSES", "WorklistFilters", "WorklistPage", "add_document", "assign_episode", "episode_label",
     "get_episode", "ingest_record", "latest_episode_of_spell", "list_worklist", "load_episode",
     "upsert_episode", "upsert_patient", "upsert_spell",

@@ -208,6 +208,26 @@ def remove_code(session: Session, actor: Actor, episode_id: int, expected_versio
     session.flush()
 
 
+def reject_proposal(session: Session, actor: Actor, episode_id: int, expected_version: int | None, code_id: int,
+                    reason: str | None = None) -> None:
+    """The coder rejects one of the engine's proposed codes: it leaves the list to review.
+
+    The engine's full proposal stays in its ``CodingRun`` and the rejection (with any reason) in
+    the audit trail, so an auditor can still compare what the engine said with what was coded.
+    """
+    require(actor, "episodes:code")
+    episode = episode_for_change(session, episode_id, expected_version)
+    row = next((c for c in episode.codes if c.id == code_id and c.stage == "proposed"), None)
+    if row is None:
+        raise NotFound(f"no proposed code {code_id} on episode {episode_id}")
+    before = snapshot(row, _CODE_FIELDS)
+    episode.codes.remove(row)
+    touch(episode, "in_progress")
+    audit(session, actor, "reject_proposal", "episode_code", code_id, episode_id=episode.id, before=before,
+          reason=reason)
+    session.flush()
+
+
 def _final_code(episode: Episode, code_id: int) -> EpisodeCode:
     for c in episode.codes:
         if c.id == code_id and c.stage == "final":
