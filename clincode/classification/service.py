@@ -118,8 +118,6 @@ def load_classifications(settings: Settings | None = None) -> Classifications:
 @lru_cache(maxsize=8)
 def _load(directory: Path | None, cache_dir: Path | None) -> Classifications:
     sources = detect(directory)
-    if sources.kind == "who-fallback":
-        log.warning(WHO_FALLBACK)
     files = sources.files or [Path(__file__)]  # the fallback depends on the installed package only
     return cached(f"classifications-{sources.kind}", files, cache_dir, lambda: _build(sources, directory))
 

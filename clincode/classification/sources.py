@@ -97,8 +97,10 @@ def read_trud_icd10(path: Path) -> tuple[list[Row], dict[str, CodeMetadata]]:
                 i = col.get(name)
                 return fields[i].strip() if i is not None and i < len(fields) else ""
 
-            raw = get("ALT_CODE") or get("CODE")
+            raw = get("CODE") or get("ALT_CODE")
             key = re.sub(r"[^0-9A-Z]", "", raw.upper())
+            if len(key) == 4 and key.endswith("X"):
+                key = key[:3]  # ALT_CODE pads unsubdivided categories with a filler X: "I10X"
             if not _ICD_KEY.match(key):
                 raise SourceError(f"{path}:{lineno}: malformed code {raw!r}")
             code = dotted(key)

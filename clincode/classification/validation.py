@@ -89,7 +89,7 @@ def validate(clf: "Classifications", text: str, sex: str | None = None, age: int
         if failure:
             result.failures.append(failure)
     if primary:
-        result.failures.extend(check_valid_as_primary(code))
+        result.failures.extend(check_valid_as_primary(code, table.metadata.get(code.code)))
     if sex:
         result.failures.extend(check_sex(code, sex, table.metadata.get(code.code)))
     if age is not None:
@@ -148,11 +148,11 @@ def check_fifth_character(code: Code) -> Failure | None:
                    f"{code.code} needs a UK 5th character ({why})" + (f": {', '.join(options)}" if options else ""))
 
 
-def check_valid_as_primary(code: Code) -> list[Failure]:
+def check_valid_as_primary(code: Code, metadata=None) -> list[Failure]:
     """Asterisk codes, external causes, B95-B98, Z37 and OPCS-4 chapters Y and Z are never primary
-    (``rules/not_primary.tsv``, ``rules/asterisk.tsv``)."""
+    (``rules/not_primary.tsv``, ``rules/asterisk.tsv``; a TRUD release's USAGE ASTERISK)."""
     failures = []
-    if is_asterisk(code):
+    if is_asterisk(code) or (metadata is not None and "ASTERISK" in metadata.usage):
         failures.append(Failure("not_primary", f"{code.code} is an asterisk (manifestation) code: it follows "
                                                "its dagger code and is never primary (DGCS.1)"))
     for rule in load_not_primary_rules():

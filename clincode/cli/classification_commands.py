@@ -1,21 +1,158 @@
-"""PLACEHOLDER: ``clincode lookup`` (to be completed with search and validate)."""
+"""``clincode lookup``, ``clincode search`` and ``clincode validate``: the coders' reference books.
+
+Readable Rich tables by default, ``--json`` for machines. Exit codes: 0 success, 1 a code is
+invalid or a search found nothing, 2 bad input (unknown code, bad option, missing files).
+"""
 from __future__ import annotations
 
+import json
+import warnings
+from contextlib import contextmanager
+from typing import Annotated, Iterator, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from . import app
 
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Bad input becomes a one-line message and exit code 2, never a traceback."""
+    from ..classification.normalise import CodeError
+    from ..classification.rules import RuleFileError
+    from ..classification.service import FallbackWarning
+    from ..classification.sources import SourceError
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, FallbackWarning)):
+            err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    except (CodeError, LookupError, FileNotFoundError, SourceError, RuleFileError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _classifications():
+    from ..classification import load_classifications
+    from ..config import get_settings
+
+    return load_classifications(get_settings())
+
+
+def _check_system(system: Optional[str]) -> Optional[str]:
+    if system is None:
+        return None
+    value = system.strip().lower().replace("-", "")
+    if value not in ("icd10", "opcs4"):
+        raise typer.BadParameter("must be icd10 or opcs4", param_hint="--system")
+    return value
+
+
+def _emit_json(data) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
 
 @app.command()
-def lookup(code: str) -> None:
-    """Show a code's title and place in the hierarchy."""
-    from ..classification import load_classifications
+def lookup(
+    code: Annotated[str, typer.Argument(help="A code as typed: K80.2, k802, J183, S22.49XA ...")],
+    system: Annotated[Optional[str], typer.Option("--system", "-s", help="icd10 or opcs4")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Show a code's title, place in the hierarchy, validity and the rules that apply to it."""
+    from ..classification.lookup import describe
 
-    clf = load_classifications()
-    for table in (clf.icd10, clf.opcs4):
-        found = table.get(code.strip().upper()) if table else None
-        if found:
-            typer.echo(f"{found.code}\t{found.title}")
-            return
-    typer.echo(f"unknown code: {code!r}", err=True)
-    raise typer.Exit(2)
+    system = _check_system(system)
+    with _friendly_errors():
+        info = describe(_classifications(), code, system)
+    if as_json:
+        _emit_json(info)
+        return
+    out.print(f"[bold]{info['code']}[/bold]  {info['title']}  [dim]({info['system']}, {info['kind']})[/dim]",
+              highlight=False)
+    if info["note"]:
+        out.print(f"[yellow]note:[/yellow] {info['note']}", highlight=False)
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for level in info["hierarchy"]:
+        table.add_row(level["kind"], f"{level['code']}  {level['title']}")
+    table.add_row("status", "[green]current[/green]" if info["current"] else "[red]retired[/red]")
+    table.add_row("valid", "[green]yes[/green]" if info["valid"] else
+                  "[red]no[/red]: " + "; ".join(f["reason"] for f in info["failures"]))
+    for note in info["notes"]:
+        table.add_row("rule", note)
+    if info["children"]:
+        shown = ", ".join(c["code"] for c in info["children"][:20])
+        table.add_row("subdivisions", shown + (" ..." if len(info["children"]) > 20 else ""))
+    out.print(table)
+
+
+@app.command()
+def search(
+    text: Annotated[list[str], typer.Argument(help="Free text, e.g. 'acute cholecystitis with gallstones'")],
+    system: Annotated[Optional[str], typer.Option("--system", "-s", help="icd10 or opcs4")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=200, help="how many codes")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Find codes for a clinical phrase, with the index path that leads to each."""
+    phrase = " ".join(text).strip()
+    if not phrase:
+        err.print("[red]error:[/red] nothing to search for")
+        raise typer.Exit(2)
+    system = _check_system(system)
+    with _friendly_errors():
+        hits = _classifications().search(phrase, system=system, limit=limit)
+    if as_json:
+        _emit_json([h.as_dict() for h in hits])
+    elif hits:
+        table = Table(title=f"'{phrase}'", title_justify="left")
+        for column in ("code", "title", "score", "found via"):
+            table.add_column(column, overflow="fold")
+        for h in hits:
+            code = h.code if h.current else f"{h.code} [red](retired)[/red]"
+            table.add_row(code, h.title, f"{h.score:.2f}", h.path or "[dim]tabular title[/dim]")
+        out.print(table)
+    else:
+        err.print(f"no codes found for {phrase!r}")
+    if not hits:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    codes: Annotated[list[str], typer.Argument(help="One or more codes")],
+    sex: Annotated[Optional[str], typer.Option("--sex", help="patient's sex: M or F")] = None,
+    age: Annotated[Optional[int], typer.Option("--age", help="patient's age in years", min=0, max=130)] = None,
+    primary: Annotated[bool, typer.Option("--primary", help="check as the primary (first) code")] = False,
+    system: Annotated[Optional[str], typer.Option("--system", "-s", help="icd10 or opcs4")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Validate codes as the PAS and SUS would; exit 1 if any is invalid."""
+    if sex is not None and sex.strip().upper() not in ("M", "F"):
+        raise typer.BadParameter("must be M or F", param_hint="--sex")
+    system = _check_system(system)
+    with _friendly_errors():
+        clf = _classifications()
+        results = [clf.validate(c, sex=sex, age=age, primary=primary, system=system) for c in codes]
+    if as_json:
+        _emit_json([r.as_dict() for r in results])
+    else:
+        table = Table()
+        for column in ("input", "code", "title", "valid", "reasons"):
+            table.add_column(column, overflow="fold")
+        for r in results:
+            reasons = [f"{'⚠ ' if f.severity == 'warning' else ''}{f.reason}" for f in r.failures]
+            if r.note:
+                reasons.insert(0, f"note: {r.note}")
+            table.add_row(r.text, r.code.code if r.code else "-", r.code.title if r.code else "-",
+                          "[green]valid[/green]" if r.valid else "[red]invalid[/red]", "\n".join(reasons))
+        out.print(table)
+    if not all(r.valid for r in results):
+        raise typer.Exit(1)
