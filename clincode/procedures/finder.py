@@ -24,7 +24,11 @@ NOT_THIS_EPISODE = frozenset({
     "allergies", "plan", "discharge_medications", "follow_up", "indications", "chief_complaint",
     "history_present_illness", "review_of_systems", "preoperative_diagnosis", "postoperative_diagnosis",
     "diagnosis", "secondary_diagnoses", "specimens", "anaesthesia", "imaging", "investigations",
+    "examination",
 })
+# The word after a procedure name that shows it names an instrument ("tenotomy scissors").
+INSTRUMENTS = frozenset({"scissor", "scissors", "forcep", "forceps", "retractor", "clamp", "needle", "blade",
+                         "hook", "knife", "set", "tray", "kit", "sheath", "trocar"})
 DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis")
 NARRATIVE_SECTIONS = ("description_of_procedure", "procedure", "findings", "hospital_course", "other")
 # Image-guidance words tell about the operation only in these sections (not "ultrasound showed ...").
@@ -67,6 +71,7 @@ class _Doc:
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
         self.spans += _section_statements(parsed, self.spans)
         self.sentence_starts = [s.start for s in parsed.sentences]
+        self.spinal_levels = _spinal_levels(self.text, self.spans)
         access = _ARTERY.search(self.text)
         self.artery_access = (access.group(1) or "femoral").lower() if access else None
 
@@ -125,10 +130,15 @@ class ProcedureFinder:
         findings: list[Finding] = []
         for doc_index, parsed in enumerate(parsed_documents):
             doc = _Doc(parsed, self.lexicon)
-            for order, match in enumerate(self.lexicon.match_tokens(doc.tokens)):
-                finding = self._finding(doc, match)
-                if finding is not None:
-                    finding.attributes["order"] = (doc_index, order)
+            matches = self.lexicon.match_tokens(doc.tokens)
+            for order, match in enumerate(matches):
+                nxt = doc.tokens[match.last_token + 1].norm if match.last_token + 1 < len(doc.tokens) else ""
+                if nxt in INSTRUMENTS:
+                    continue
+                for part, finding in enumerate(self._findings(doc, match)):
+                    finding.attributes["order"] = (doc_index, order, part)
+                    if order and _in_parenthesis_after(doc.text, matches[order - 1].end, match.start):
+                        finding.attributes["detail_of"] = matches[order - 1].entry.code
                     findings.append(finding)
         from ..standards.procedures import add_supplementary_codes  # the rules live with the standards
 
@@ -137,7 +147,22 @@ class ProcedureFinder:
         return findings
 
     # --- one mention ---------------------------------------------------------------------------
-    def _finding(self, doc: _Doc, m: Match) -> Finding | None:
+    def _findings(self, doc: _Doc, m: Match) -> list[Finding]:
+        """The finding for the phrase, and one more for each further procedure the phrase names."""
+        first = self._finding(doc, m)
+        out = [first]
+        for code, site, extra in m.entry.also:
+            f = Finding(code=code, system="opcs4", term=first.term, evidence=first.evidence, section=first.section,
+                        negated=first.negated, hypothetical=first.hypothetical, historical=first.historical,
+                        score=first.score, rationale=[f"'{first.evidence.text}' also names {code} (lexicon '{m.entry.term}')"],
+                        attributes=dict(first.attributes))
+            flags = (set(first.attributes["flags"]) - {"img"}) | set(extra)
+            f.attributes.update(flags=sorted(flags), site=site or None, entry_code=code,
+                                image=self._image(doc) if "img" in flags else None)
+            out.append(f)
+        return out
+
+    def _finding(self, doc: _Doc, m: Match) -> Finding:
         entry = m.entry
         section = doc.section_at(m.start)
         span = doc.span_at(m.start)
@@ -173,6 +198,7 @@ class ProcedureFinder:
             "site": site, "image": image, "rank": entry.rank, "flags": sorted(entry.flags),
             "statement": span.heading if span else None, "entry_code": entry.code,
             "site_kind": entry.site_kind or None, "artery_access": doc.artery_access,
+            "source": entry.source, "levels": doc.spinal_levels if code.startswith("V") else None,
         }
         return Finding(
             code=code, system="opcs4", term=entry.term,
@@ -184,6 +210,9 @@ class ProcedureFinder:
 
     def _status(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, kind: str) -> tuple[str, list[str]]:
         """done | abandoned | planned | negated | historical, from cue words in the clause and ConText."""
+        if kind == "statement":  # a list of operations: each item has its own status
+            i_lo, i_hi = _item_around(doc.text, m.start, m.end)
+            t_lo, t_hi = max(t_lo, doc.token_range(i_lo, i_hi)[0]), min(t_hi, doc.token_range(i_lo, i_hi)[1])
         before = self.cues.find(doc.tokens, max(t_lo, m.first_token - 6), m.first_token, "status")
         after = self.cues.find(doc.tokens, m.last_token + 1, min(t_hi, m.last_token + 6), "status")
         near_before = [c for c in before if m.first_token - c.end <= 2]
@@ -191,6 +220,8 @@ class ProcedureFinder:
         for c in before + after:
             if c.value in ("abandoned", "planned", "historical"):
                 found.add(c.value)
+        if kind != "statement":  # "we will bring him back for ... and ultimately do a TURP"
+            found |= {c.value for c in self.cues.find(doc.tokens, t_lo, m.first_token, "status") if c.value == "planned"}
         for c in after:
             if c.value == "negated" and c.phrase != "no":
                 found.add("negated")
@@ -241,7 +272,7 @@ class ProcedureFinder:
         return None, None
 
     def _approach(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
-        own = self.cues.find(doc.tokens, max(t_lo, m.first_token - 4), m.last_token + 1, "approach")
+        own = self.cues.find(doc.tokens, t_lo, m.last_token + 1, "approach")
         values = [c.value for c in own]
         if any(v == "converted" for v in values):
             return "converted"
@@ -295,6 +326,41 @@ class ProcedureFinder:
             lo, hi = doc.token_range(s.start, s.end)
             modalities += [c.value for c in self.cues.find(doc.tokens, lo, hi, "image")]
         return modalities[0] if modalities else None
+
+
+def _in_parenthesis_after(text: str, prev_end: int, start: int) -> bool:
+    """'Hypospadias repair (urethroplasty plate incision ...)': the bracket describes the repair."""
+    between = text[prev_end:start]
+    return "(" in between and ")" not in between and len(between) < 40
+
+
+_ITEM_END = re.compile(r",|;|\band\b|\bwith\b")
+
+
+def _item_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """One item of a listed procedure statement ("..., an attempted tube placement, stent removal")."""
+    lo = max(0, start - 200)
+    left = lo
+    for mm in _ITEM_END.finditer(text, lo, start):
+        left = mm.end()
+    mm = _ITEM_END.search(text, end, min(len(text), end + 200))
+    return left, (mm.start() if mm else min(len(text), end + 200))
+
+
+_LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*(?:-|to|/|through)\s*([CTLS]?)(\d{1,2})\b")
+
+
+def _spinal_levels(text: str, spans: list[Span]) -> int | None:
+    """Number of spinal levels operated on, from "L3-L4" (one level) or "L3-L5" (two) in the procedure
+    statement."""
+    for span in spans:
+        for m in _LEVEL.finditer(text, span.start, span.end):
+            a, b = int(m.group(2)), int(m.group(4))
+            if m.group(3) and m.group(3) != m.group(1):
+                continue
+            if b > a:
+                return b - a
+    return None
 
 
 def _variant(entry: Entry, devices: set[str], laterality: str | None) -> tuple[str, str | None]:

@@ -93,6 +93,9 @@ class Entry:
     rank: int = 2  # resource weight for sequencing: 1 diagnostic ... 5 major open surgery
     site_kind: str = ""  # "joint", "tendon", "nerve", "artery", "skin" ... resolved from the text
     source: str = "lexicon"  # lexicon | dev-reading | opcs-title
+    # further procedures the phrase names ("TAH BSO", "stage I and II neuromodulator"):
+    # (code, fixed site, extra flags) each coded as its own procedure
+    also: tuple[tuple[str, str, frozenset[str]], ...] = ()
 
     @property
     def from_title(self) -> bool:
@@ -198,7 +201,9 @@ def _parse_flags(raw: str, path: Path, lineno: int) -> tuple[frozenset[str], dic
 def read_terms(path: Path, source: str = "lexicon") -> list[Entry]:
     """Read a ``term<TAB>codes<TAB>flags<TAB>source`` file (``#`` comments allowed).
 
-    ``codes`` is the main code optionally followed by a fixed site code ("L67.1 O12.1").
+    ``codes`` is the main code optionally followed by a fixed site code ("L67.1 O12.1"); a phrase that
+    names several procedures lists each group after a "+" ("Q07.4 + Q22.1"), with "!flag" words for
+    flags that apply to that group only ("A70.1 Z11.2 + A70.4 Z11.2 !img").
     """
     entries: list[Entry] = []
     with open(path, encoding="utf-8") as fh:
@@ -210,11 +215,22 @@ def read_terms(path: Path, source: str = "lexicon") -> list[Entry]:
                 continue
             if len(fields) < 2:
                 raise ValueError(f"{path}:{lineno}: expected term<TAB>codes[<TAB>flags<TAB>source]")
-            codes = fields[1].split()
+            parts = [p.split() for p in fields[1].split("+")]
+            if not all(parts):
+                raise ValueError(f"{path}:{lineno}: empty code group in {fields[1]!r}")
+            codes = [c for c in parts[0] if not c.startswith("!")]
             flags, variants, rank, site_kind = _parse_flags(fields[2] if len(fields) > 2 else "", path, lineno)
             src = fields[3].strip() if len(fields) > 3 and fields[3].strip() else source
+            also = tuple(
+                (
+                    [c for c in grp if not c.startswith("!")][0],
+                    " ".join([c for c in grp if not c.startswith("!")][1:]),
+                    frozenset(c[1:] for c in grp if c.startswith("!")),
+                )
+                for grp in parts[1:]
+            )
             entries.append(
-                Entry(fields[0].strip(), codes[0], " ".join(codes[1:]), flags, variants, rank, site_kind, src)
+                Entry(fields[0].strip(), codes[0], " ".join(codes[1:]), flags, variants, rank, site_kind, src, also)
             )
     return entries
 

@@ -110,12 +110,40 @@ def adds_to_statement(f: Finding, stated_categories: set[str]) -> bool:
     flags = set(f.attributes.get("flags", ()))
     return (
         f.attributes.get("where") == "narrative"
+        and f.attributes.get("source") != "opcs-title"  # bare titles in a narrative are too loose
         and f.attributes.get("rank", 2) >= 2
         and not flags & {"access", "diag", "explore"}
         and f.code[:3] not in stated_categories
         and f.section in ("description_of_procedure", "procedure", "findings", "other")
         and not f.code.startswith(("Y", "Z"))
     )
+
+
+def is_detail(f: Finding) -> bool:
+    """Words in brackets after a stated operation describe it ("hypospadias repair (urethroplasty
+    plate incision ...)"): they are its technique, not another operation."""
+    return bool(f.attributes.get("detail_of"))
+
+
+def refine_from_description(stated: list[Finding], narrative: list[Finding], classifications) -> None:
+    """The description of the operation supplies the detail the heading lacks (PGCS: code to the
+    highest level of specificity documented): a stated 'NEC'/unspecified code is replaced by the more
+    specific subcode of the same category found in the description ("coronary angiogram" K63.6 ->
+    "selective coronary angiograms using a left and a right catheter" K63.4)."""
+    for f in stated:
+        if not _is_residual(_title(classifications, f.code)):
+            continue
+        better = next((n for n in narrative if n.code[:3] == f.code[:3] and n.code != f.code
+                       and not _is_residual(_title(classifications, n.code))), None)
+        if better is not None:
+            f.rationale.append(f"refined {f.code} -> {better.code} from the description: '{better.evidence.text}'")
+            f.attributes.setdefault("more_evidence", []).append(better.evidence)
+            f.code = better.code
+
+
+def _is_residual(title: str) -> bool:
+    t = title.lower()
+    return t.endswith(" nec") or t.startswith(("unspecified", "other specified"))
 
 
 def drop_access_endoscopy(codes: list[Finding]) -> list[Finding]:
@@ -235,6 +263,14 @@ def arterial_access_code(code: str, access: str | None) -> str | None:
     return _ARTERY_ACCESS.get(access)
 
 
+def spinal_level_code(code: str, levels: int | None) -> str | None:
+    """V55 Levels of spine after spinal decompression, excision of disc and fusion (V22-V52): V55.1 one
+    level, V55.2 two levels, V55.3 more than two (NCCS OPCS-4 chapter V: levels of spine)."""
+    if not ("V22" <= code[:3] <= "V52") or not levels:
+        return None
+    return "V55.1" if levels == 1 else "V55.2" if levels == 2 else "V55.3"
+
+
 def needs_laterality(code: str, title: str) -> bool:
     """Z94 laterality is added for operations on organs and sites that come in pairs (eyes, ears,
     kidneys, testes, limbs and their joints, vessels and nerves), not for midline or unpaired
@@ -272,6 +308,9 @@ def add_supplementary_codes(f: Finding, classifications) -> None:
         codes.append(route)
     if a.get("site"):
         codes += a["site"].split()
+    level = spinal_level_code(f.code, a.get("levels"))
+    if level:
+        codes.append(level)
     if needs_laterality(f.code, title):
         lat = laterality_code(a.get("laterality"))
         if lat:
@@ -319,7 +358,10 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
     queries: list[ClinicianQuery] = []
     performed = [f for f in findings if is_performed(f)]
     stated = [f for f in performed if is_stated(f)]
+    stated = [f for f in stated if not is_detail(f)]
     if stated:
+        narrative = [f for f in performed if f.attributes.get("where") == "narrative"]
+        refine_from_description(stated, narrative, classifications)
         cats = {f.code[:3] for f in stated}
         chosen = stated + [f for f in performed if adds_to_statement(f, cats)]
     else:  # no procedure heading (discharge summary, letter): the narrative of this episode
