@@ -304,11 +304,16 @@ class ProcedureFinder:
         return found
 
     def _site(self, doc: _Doc, entry: Entry, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
+        """The site the category needs: named before the procedure word (the structure operated on,
+        "bicipital tendon ... tenodesed into pectoralis"), then after it, then in the statement and
+        the diagnosis."""
         if not entry.site_kind:
             return None
-        hits = self.sites.find(entry.site_kind, doc.tokens, t_lo, t_hi)
-        if hits:
-            return hits[0]
+        p_lo, _ = doc.token_range(max(0, m.start - 200), m.start)
+        for lo, hi, last in ((t_lo, m.first_token, True), (p_lo, t_lo, True), (m.last_token + 1, t_hi, False)):
+            hits = self.sites.find(entry.site_kind, doc.tokens, lo, hi)
+            if hits:
+                return hits[-1] if last else hits[0]
         ranges = ([(span.start, span.end)] if span else []) + doc.section_ranges(DIAGNOSIS_SECTIONS)
         for a, b in ranges:
             lo, hi = doc.token_range(a, b)

@@ -92,15 +92,23 @@ def clause_around(text: str, start: int, end: int, limit: int = 400) -> tuple[in
     lo = max(0, start - limit)
     left = lo
     for m in _CLAUSE_END.finditer(text, lo, start):
-        if not _is_decimal_point(text, m.start()):
+        if not _not_a_boundary(text, m.start()):
             left = m.end()
     right = min(len(text), end + limit)
     for m in _CLAUSE_END.finditer(text, end, right):
-        if not _is_decimal_point(text, m.start()):
+        if not _not_a_boundary(text, m.start()):
             right = m.start()
             break
     return left, right
 
 
-def _is_decimal_point(text: str, i: int) -> bool:
-    return text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+_ABBREVIATION = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|approx|No|e\.g|i\.e|Fr))$", re.I)
+
+
+def _not_a_boundary(text: str, i: int) -> bool:
+    """A full stop inside a number ("4.5 mm") or after a title ("Dr. X") does not end a clause."""
+    if text[i] != ".":
+        return False
+    if 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        return True
+    return bool(_ABBREVIATION.search(text, max(0, i - 6), i))

@@ -100,7 +100,8 @@ def is_stated(f: Finding) -> bool:
     return f.attributes.get("where") == "statement"
 
 
-def adds_to_statement(f: Finding, stated_categories: set[str]) -> bool:
+def adds_to_statement(f: Finding, stated_categories: set[str], stated_chapters: set[str] = frozenset(),
+                      title: str = "") -> bool:
     """A therapeutic procedure found only in the description of the operation is coded too.
 
     PGCS (multiple coding): every significant procedure carried out is coded, even when the
@@ -114,6 +115,8 @@ def adds_to_statement(f: Finding, stated_categories: set[str]) -> bool:
         and f.attributes.get("rank", 2) >= 2
         and not flags & {"access", "diag", "explore"}
         and f.code[:3] not in stated_categories
+        # an unspecified mention ("the osteotomy") in the narrative is the stated operation described
+        and not (_is_residual(title) and f.code[0] in stated_chapters)
         and f.section in ("description_of_procedure", "procedure", "findings", "other")
         and not f.code.startswith(("Y", "Z"))
     )
@@ -362,8 +365,9 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
     if stated:
         narrative = [f for f in performed if f.attributes.get("where") == "narrative"]
         refine_from_description(stated, narrative, classifications)
-        cats = {f.code[:3] for f in stated}
-        chosen = stated + [f for f in performed if adds_to_statement(f, cats)]
+        cats, chapters = {f.code[:3] for f in stated}, {f.code[0] for f in stated}
+        chosen = stated + [f for f in performed
+                           if adds_to_statement(f, cats, chapters, _title(classifications, f.code))]
     else:  # no procedure heading (discharge summary, letter): the narrative of this episode
         chosen = [f for f in performed if f.attributes.get("where") == "narrative"]
     done = [f for f in chosen if not is_abandoned(f)]
