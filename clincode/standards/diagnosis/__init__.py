@@ -32,8 +32,10 @@ from .specificity import (
     less_specific_across_categories,
     more_specific_code_wins,
     most_detailed_level,
+    one_code_per_mention,
     overlapping_neoplasm_sites,
 )
+from .secondary import examination_codes_only_without_a_diagnosis, narrative_conditions_need_a_statement
 from .symptoms import symptoms_of_definitive_diagnoses
 from .validation import patient_sex_and_age, validate_final_codes
 
@@ -42,6 +44,7 @@ DIAGNOSIS_RULES = (
     code_long_term_drug_therapy,  # Z92.1 / Z92.2 from the drug history; drug-implied conditions queried
     code_current_smoking,  # Z72.0
     alternatives_code_first,  # "A versus B" -> A (MB5)
+    one_code_per_mention,
     preoperative_diagnosis_superseded,
     histology_confirms,
     most_detailed_level,
@@ -51,6 +54,8 @@ DIAGNOSIS_RULES = (
     overlapping_neoplasm_sites,
     apply_history_status_policy,
     symptoms_of_definitive_diagnoses,
+    narrative_conditions_need_a_statement,
+    examination_codes_only_without_a_diagnosis,
     dagger_and_asterisk,
     injuries_need_external_cause,
     complications_of_care_need_cause,

@@ -20,21 +20,24 @@ from .resources import matches, read_table, split_codes
 class SectionInfo:
     rank: int
     role: str  # diagnosis | current | history | background | family
+    statement: bool = False  # the clinician's statement of the episode's findings and diagnoses
 
 
 @lru_cache(maxsize=1)
 def section_table() -> dict[str, SectionInfo]:
-    table = read_table("sections.tsv", ("section", "rank", "role"))
+    table = read_table("sections.tsv", ("section", "rank", "role", "statement"))
     out = {}
     for row in table.rows:
         if row["role"] not in {"diagnosis", "current", "history", "background", "family"}:
             raise ValueError(f"sections.tsv: unknown role {row['role']!r} for {row['section']}")
-        out[row["section"]] = SectionInfo(int(row["rank"]), row["role"])
+        if row["statement"] not in {"yes", "no"}:
+            raise ValueError(f"sections.tsv: statement must be yes or no for {row['section']}")
+        out[row["section"]] = SectionInfo(int(row["rank"]), row["role"], row["statement"] == "yes")
     return out
 
 
 def section_info(name: str | None) -> SectionInfo:
-    return section_table().get(name or "other", SectionInfo(3, "current"))
+    return section_table().get(name or "other", SectionInfo(3, "current", False))
 
 
 @dataclass
@@ -72,6 +75,11 @@ class Candidate:
             not f.historical and section_info(f.section).role in {"diagnosis", "current"}
             for f in self.findings
         )
+
+    @property
+    def stated(self) -> bool:
+        """Named in a statement section (diagnosis lists, procedure, findings, indications)."""
+        return any(not f.historical and section_info(f.section).statement for f in self.findings)
 
     @property
     def uncertain(self) -> bool:

@@ -168,6 +168,9 @@ def choose_primary(episode: DiagnosisEpisode, classifications=None) -> None:
     Volume 2, 4.4.1 "Main condition".
     """
     if not episode.candidates:
+        episode.warn("no diagnosis could be coded from the documents: the episode needs a primary diagnosis")
+        episode.query("Please state the main condition treated or investigated in this episode.",
+                      "No codable diagnosis is documented (every episode needs a primary diagnosis).", None)
         return
     for cand in episode.candidates:
         cand.primary = False

@@ -22,6 +22,63 @@ def _title(classifications, code: str) -> str:
     return found.title if found else ""
 
 
+def _competes(cand: Candidate) -> bool:
+    """Codes that describe the mention itself (not a second code the conventions add to it)."""
+    from .etiology import is_asterisk
+
+    return not (is_asterisk(cand.code, cand.title) or cand.code[:1] in "VWXY"
+                or cand.code.startswith(("B95", "B96", "B97", "B98", "U8")))
+
+
+def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> None:
+    """When the finder proposes several codes for the same words (overlapping evidence), the words
+    describe one condition: the code best supported is kept (finder score, then the number of
+    index paths leading to it, then the more specific code). Asterisk, external cause and organism
+    codes are not competitors: the conventions add them beside the condition's code.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 (each condition is coded once, to the code that describes
+    it most precisely) and rule MB4 "Specificity".
+    """
+    spans: dict[tuple[str, int, int], list[Candidate]] = {}
+    for cand in episode.candidates:
+        if not _competes(cand):
+            continue
+        for f in cand.findings:
+            spans.setdefault((f.evidence.document, f.evidence.start, f.evidence.end), []).append(cand)
+    # join overlapping spans of one document into mentions
+    mentions: list[tuple[tuple[str, int, int], set[int]]] = []
+    for (doc, start, end) in sorted(spans):
+        ids = {id(c) for c in spans[(doc, start, end)]}
+        if mentions and mentions[-1][0][0] == doc and start < mentions[-1][0][2]:
+            (d, s, e), prev = mentions[-1]
+            mentions[-1] = ((d, s, max(e, end)), prev | ids)
+        else:
+            mentions.append(((doc, start, end), ids))
+    by_id = {id(c): c for c in episode.candidates}
+    for (doc, start, end), ids in mentions:
+        rivals = [by_id[i] for i in ids if i in by_id and by_id[i] in episode.candidates]
+        if len(rivals) < 2:
+            continue
+
+        def support(c: Candidate) -> tuple:
+            here = [f for f in c.findings if f.evidence.document == doc and start <= f.evidence.start < end]
+            unspecified = bool(_UNSPECIFIED.search(_title(classifications, c.code) or c.title))
+            return (max((f.score for f in here), default=0.0), len(here), not unspecified, len(c.code))
+
+        best = max(rivals, key=support)
+        for other in rivals:
+            if other is best:
+                continue
+            # a code with its own evidence elsewhere stays for that evidence
+            elsewhere = [f for f in other.findings if not (f.evidence.document == doc and start <= f.evidence.start < end)]
+            if elsewhere:
+                other.findings = elsewhere
+                continue
+            best.note(f"{other.code} also proposed for '{episode.texts.get(doc, '')[start:end]}': "
+                      f"{best.code} is the better supported code for these words")
+            episode.drop(other, f"another code ({best.code}) describes the same words")
+
+
 def more_specific_code_wins(episode: DiagnosisEpisode, classifications) -> None:
     """Within one category, a code gives way to a more detailed code for the same condition:
     its own subdivision (K80 -> K80.2), or a sibling when it is the 'unspecified' /

@@ -1,0 +1,66 @@
+"""Which other conditions are secondary diagnoses of the episode.
+
+A coder codes the conditions that coexist with the main condition and affect the care given, plus
+the comorbidities always coded. In a document with a statement of the episode (diagnosis lists,
+procedure and findings headings, indications) that statement names those conditions; a condition
+met only in the narrative (history of the presenting illness, examination, operative description)
+is an incidental finding unless it is a comorbidity always coded or a complication or injury of
+the episode. A document without any such statement (a letter with no headings) is read whole.
+"""
+from __future__ import annotations
+
+from .comorbidities import comorbidity, history_status_policy
+from .episode import Candidate, DiagnosisEpisode
+from .symptoms import is_symptom_code
+
+
+def _always_secondary(cand: Candidate) -> bool:
+    code = cand.code
+    return bool(
+        comorbidity(code)
+        or history_status_policy(code)
+        or cand.added_by
+        or cand.qualifies
+        or code[:1] in "STVWXY"  # injuries, poisonings, complications of care and their causes
+        or code.startswith(("B95", "B96", "B97", "B98", "U8"))
+    )
+
+
+def narrative_conditions_need_a_statement(episode: DiagnosisEpisode, classifications=None) -> None:
+    """When the episode states its diagnoses, a condition found only in the narrative is not coded
+    unless it is a comorbidity always coded, or a complication or injury of the episode.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Secondary diagnoses" (conditions that coexist and affect the patient's management) and WHO
+    ICD-10 Volume 2, 4.4.1 ("other conditions" are those that coexist or develop during the episode
+    and affect its management); house policy ../shared/data/uk_dev/README.md ("untreated
+    incidental findings are left out").
+    """
+    if not any(c.stated for c in episode.candidates):
+        return
+    for cand in list(episode.candidates):
+        if cand.stated or _always_secondary(cand):
+            continue
+        kind = "symptom" if is_symptom_code(cand.code) else "condition"
+        episode.drop(cand, f"{kind} found only in the narrative, not in the episode's statement of diagnoses")
+
+
+# Z00-Z13: persons encountering health services for examination and investigation.
+_EXAMINATION_ONLY = ("Z00", "Z01", "Z02", "Z03", "Z04", "Z08", "Z09", "Z10", "Z11", "Z12", "Z13")
+
+
+def examination_codes_only_without_a_diagnosis(episode: DiagnosisEpisode, classifications=None) -> None:
+    """Codes for an examination, observation or follow-up with no condition found (Z00-Z13) are not
+    used when the episode has a diagnosis of a condition; they stand only when nothing is found.
+
+    Standard: WHO ICD-10 Volume 1, Chapter XXI note to Z00-Z13 (persons without a reported
+    diagnosis encountered for examination or investigation); National Clinical Coding Standards
+    ICD-10 5th Edition, Chapter XXI ("Observation for suspected diseases and conditions ruled out",
+    Z03, only when no condition is found).
+    """
+    conditions = [c for c in episode.candidates if not c.code.startswith("Z") and not c.qualifies]
+    if not conditions:
+        return
+    for cand in list(episode.candidates):
+        if cand.code.startswith(_EXAMINATION_ONLY):
+            episode.drop(cand, f"examination/observation code not used: {conditions[0].code} is diagnosed")
