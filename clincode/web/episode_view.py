@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ..store.models import Episode, EpisodeCode
 from .deadlines import DeadlineRules, Deadlines, days_label, deadlines
 from .highlight import Span, highlight
+from ..classification import load_classifications
 from .validation import patient_age, validate_code
 from .names import (
     ADMISSION_METHODS, DISCHARGE_METHODS, DOCUMENT_TYPES, SEX, nhs_number_display, patient_name,
@@ -35,6 +36,7 @@ class CodeRow:
     evidence: list[dict]
     rationale: list[str]
     index_path: str | None = None
+    heading: str = ""  # the category's title, for 4th/5th-character titles read under it
     problems: list = field(default_factory=list)  # validation Messages
     first: bool = False
     last: bool = False
@@ -83,6 +85,10 @@ class EpisodeView:
     has_run: bool = False
 
     @property
+    def unreviewed(self) -> int:
+        return sum(len(g.pending) for g in self.groups)
+
+    @property
     def version(self) -> int:
         return self.episode.version
 
@@ -94,6 +100,19 @@ def _row(code: EpisodeCode, index_paths: dict[str, str]) -> CodeRow:
         primary=bool(code.primary), source=code.source, score=code.score, evidence=list(code.evidence or []),
         rationale=list(code.rationale or []), index_path=index_paths.get(code.code),
     )
+
+
+def _category_heading(clf, system: str, code: str) -> str:
+    """The title a subdivided code is printed under in the tabular list ('E11 Type 2 diabetes
+    mellitus' for E11.9 'Without complications'), so a short title is never read alone."""
+    try:
+        found = clf.table(system).get(code)
+    except LookupError:
+        return ""
+    category = found.category if found is not None else None
+    if category is None or category is found:
+        return ""
+    return f"{category.code} {category.title}"
 
 
 def _age(birth: date | None, on: date | None) -> str | None:
@@ -109,6 +128,7 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
     admitted = spell.admission_date.date() if spell.admission_date else None
     discharged = spell.discharge_date.date() if spell.discharge_date else None
     age = patient_age(patient.birth_date, admitted)
+    clf = load_classifications()
     index_paths: dict[str, str] = {}
     suggested = []
     if proposal is not None:
@@ -124,7 +144,11 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
         proposed = sorted((c for c in episode.codes if c.stage == "proposed" and c.system == system
                            and c.code not in final_codes), key=lambda c: c.position)
         final_rows = [_row(c, index_paths) for c in finals]
+        engine_said = {c.code: c for c in episode.codes if c.stage == "proposed" and c.system == system}
         for row in final_rows:
+            if not row.evidence and row.code in engine_said:
+                # A coder who typed a code the engine had also proposed still sees the engine's evidence.
+                row.evidence = list(engine_said[row.code].evidence or [])
             row.problems = validate_code(row.system, row.code, primary=row.primary, sex=patient.sex, age=age).messages
         if final_rows:
             final_rows[0].first, final_rows[-1].last = True, True
@@ -134,6 +158,7 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
     spans: dict[str, list[Span]] = {}
     for group in groups:
         for row in group.final + group.pending:
+            row.heading = _category_heading(clf, row.system, row.code)
             for ev in row.evidence:
                 try:
                     spans.setdefault(str(ev.get("document")), []).append(
