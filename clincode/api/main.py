@@ -1,0 +1,95 @@
+"""The coding API application: ``create_app()`` wires the routers, errors and request logging.
+
+Request logs carry method, path template, status and time only: never query strings, bodies
+or identifiers that could name a patient.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..config import Settings, get_settings
+from ..store.db import Database
+from ..store.errors import StoreError
+from .routes import audit, coding, data_quality, episodes, export, ingest, queries, users
+
+log = logging.getLogger("clincode.api")
+
+PUBLIC_PATHS = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, set[str], object]]:
+    """Every (path, methods, route) of the app, with included routers flattened
+    (FastAPI >= 0.160 keeps included routers as one lazy entry in ``app.routes``)."""
+    out = []
+    for route in app.routes:
+        if hasattr(route, "effective_route_contexts"):
+            for ctx in route.effective_route_contexts():
+                out.append((ctx.path, set(getattr(ctx.original_route, "methods", None) or ()), ctx.original_route))
+        else:
+            out.append((route.path, set(getattr(route, "methods", None) or ()), route))
+    return out
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None, engine_factory=None) -> FastAPI:
+    """The API. ``database`` and ``engine_factory`` default to the settings' store and the
+    default coding engine (loaded once, on first use)."""
+    settings = settings or get_settings()
+    own_db = database is None
+    db = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if own_db:
+            db.dispose()
+
+    app = FastAPI(
+        title="clincode coding API",
+        version="0.1.0",
+        description=("Episodes, documents and their ICD-10 (UK 5th Edition) / OPCS-4 coding: ingest from hospital "
+                     "interfaces, run the coding engine, review the proposal with its evidence, accept or amend "
+                     "codes, finalise, raise clinician queries, record data-quality issues, export to FHIR and "
+                     "CDS-shaped CSV. Authenticate with 'Authorization: Bearer <token>'."),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    if engine_factory is None:
+        from ..engine import default_engine
+
+        engine_factory = default_engine
+    app.state.engine = engine_factory
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        body = {"detail": str(exc)}
+        problems = getattr(exc, "problems", None)
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", None) or "(unmatched)"
+        log.info("%s %s %s %.1fms", request.method, path, response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+    @app.get("/health", tags=["health"], summary="Liveness: the API answers and the store is reachable")
+    def health() -> dict:
+        from sqlalchemy import text
+
+        with db.engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return {"status": "ok"}
+
+    for module in (episodes, coding, queries, data_quality, ingest, export, audit, users):
+        app.include_router(module.router)
+    return app

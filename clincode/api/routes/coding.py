@@ -1,0 +1,78 @@
+"""Coding an episode: run the engine, read its proposal, accept/amend/add/remove codes,
+finalise and re-open. Every change carries the episode ``version`` last read (409 if stale)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from ...store import services as sv
+from ..deps import SessionDep, commit, needs
+from ..schemas import AcceptIn, AddCodeIn, AmendCodeIn, CodeOut, EpisodeDetail, ReopenIn, RunCodingIn, RunOut, Versioned
+from .episodes import episode_detail
+
+router = APIRouter(prefix="/episodes/{episode_id}", tags=["coding"])
+
+
+@router.post("/code", response_model=RunOut, summary="Run the coding engine and store its proposal")
+def run_engine(episode_id: int, request: Request, session: SessionDep, actor: needs("episodes:code"),
+               body: RunCodingIn | None = None) -> RunOut:
+    run = sv.run_coding(session, actor, episode_id, engine=request.app.state.engine(),
+                        expected_version=body.version if body else None)
+    commit(session)
+    episode = sv.load_episode(session, episode_id)
+    return RunOut(run_id=run.id, episode_id=episode_id, version=episode.version, duration_ms=run.duration_ms,
+                  proposal=run.result)
+
+
+@router.get("/proposal", summary="The engine's latest proposal with its evidence, rationale and suggested queries")
+def read_proposal(episode_id: int, session: SessionDep, actor: needs("episodes:read")) -> dict:
+    proposal = sv.proposal(session, actor, episode_id)
+    run = sv.latest_run(session, episode_id)
+    return {"episode_id": episode_id, "run_id": run.id if run else None,
+            "created_at": run.created_at if run else None, "proposal": proposal.model_dump() if proposal else None}
+
+
+@router.post("/accept", response_model=EpisodeDetail, summary="Accept the proposal (all of it, or the listed codes)")
+def accept(episode_id: int, body: AcceptIn, session: SessionDep, actor: needs("episodes:code")) -> EpisodeDetail:
+    sv.accept_proposal(session, actor, episode_id, body.version, body.code_ids)
+    commit(session)
+    return episode_detail(sv.get_episode(session, actor, episode_id))
+
+
+@router.post("/codes", response_model=CodeOut, status_code=201, summary="Add a code (validated; 422 with the reason)")
+def add(episode_id: int, body: AddCodeIn, session: SessionDep, actor: needs("episodes:code")) -> CodeOut:
+    row = sv.add_code(session, actor, episode_id, body.version, body.system, body.code, primary=body.primary,
+                      position=body.position, performed_on=body.performed_on, reason=body.reason)
+    commit(session)
+    return CodeOut.model_validate(row)
+
+
+@router.patch("/codes/{code_id}", response_model=CodeOut, summary="Amend a final code")
+def amend(episode_id: int, code_id: int, body: AmendCodeIn, session: SessionDep, actor: needs("episodes:code")) -> CodeOut:
+    row = sv.amend_code(session, actor, episode_id, body.version, code_id, code=body.code, primary=body.primary,
+                        position=body.position, performed_on=body.performed_on, reason=body.reason)
+    commit(session)
+    return CodeOut.model_validate(row)
+
+
+@router.delete("/codes/{code_id}", status_code=204, summary="Remove a final code")
+def remove(episode_id: int, code_id: int, session: SessionDep, actor: needs("episodes:code"),
+           version: Annotated[int, Query(description="the episode version you last read")],
+           reason: str | None = None) -> None:
+    sv.remove_code(session, actor, episode_id, version, code_id, reason)
+    commit(session)
+
+
+@router.post("/finalise", response_model=EpisodeDetail, summary="Finalise (checked, then locked)")
+def finalise(episode_id: int, body: Versioned, session: SessionDep, actor: needs("episodes:finalise")) -> EpisodeDetail:
+    sv.finalise(session, actor, episode_id, body.version)
+    commit(session)
+    return episode_detail(sv.get_episode(session, actor, episode_id))
+
+
+@router.post("/reopen", response_model=EpisodeDetail, summary="Re-open a finalised episode, with a reason")
+def reopen(episode_id: int, body: ReopenIn, session: SessionDep, actor: needs("episodes:reopen")) -> EpisodeDetail:
+    sv.reopen(session, actor, episode_id, body.reason, body.version)
+    commit(session)
+    return episode_detail(sv.get_episode(session, actor, episode_id))

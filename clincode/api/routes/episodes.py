@@ -1,0 +1,64 @@
+"""Episodes: the worklist and one episode with its documents, codes and queries."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ...store import services as sv
+from ...store.models import Episode
+from ..deps import SessionDep, commit, needs
+from ..schemas import AssignIn, AuditOut, CodeOut, EpisodeDetail, EpisodeSummary, QueryOut, WorklistOut
+
+router = APIRouter(prefix="/episodes", tags=["episodes"])
+
+
+def episode_detail(episode: Episode) -> EpisodeDetail:
+    summary = EpisodeSummary.model_validate(episode).model_dump()
+    return EpisodeDetail(
+        **summary, patient=episode.spell.patient, finalised_at=episode.finalised_at,
+        finalised_by=episode.finalised_by, documents=episode.documents,
+        final_codes=[CodeOut.model_validate(c) for c in sv.codes_of(episode, "final")],
+        proposed_codes=[CodeOut.model_validate(c) for c in sv.codes_of(episode, "proposed")],
+        queries=[QueryOut.model_validate(q) for q in episode.queries])
+
+
+@router.get("", response_model=WorklistOut, summary="The coding worklist, oldest discharge first")
+def list_episodes(
+    session: SessionDep, actor: needs("episodes:read"),
+    status: Annotated[str | None, Query(description="uncoded | proposed | in_progress | finalised")] = None,
+    specialty: str | None = None, consultant: str | None = None, assigned_to: str | None = None,
+    discharged_from: datetime | None = None, discharged_to: datetime | None = None,
+    has_open_query: bool | None = None, search: Annotated[str | None, Query(description="spell number or hospital number")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+) -> WorklistOut:
+    page = sv.list_worklist(session, actor, sv.WorklistFilters(
+        status=status, specialty=specialty, consultant=consultant, assigned_to=assigned_to,
+        discharged_from=discharged_from, discharged_to=discharged_to, has_open_query=has_open_query,
+        search=search, limit=limit, offset=offset))
+    return WorklistOut(total=page.total, episodes=[EpisodeSummary.model_validate(e) for e in page.episodes])
+
+
+@router.get("/{episode_id}", response_model=EpisodeDetail, summary="One episode: PAS data, documents, codes, queries")
+def read_episode(episode_id: int, session: SessionDep, actor: needs("episodes:read")) -> EpisodeDetail:
+    return episode_detail(sv.get_episode(session, actor, episode_id))
+
+
+@router.post("/{episode_id}/assign", response_model=EpisodeSummary, summary="Give the episode to a coder")
+def assign(episode_id: int, body: AssignIn, session: SessionDep, actor: needs("episodes:code")) -> EpisodeSummary:
+    episode = sv.assign_episode(session, actor, episode_id, body.username, body.version)
+    commit(session)
+    return EpisodeSummary.model_validate(episode)
+
+
+@router.get("/{episode_id}/audit", response_model=list[AuditOut], summary="The episode's audit trail")
+def episode_audit(episode_id: int, session: SessionDep, actor: needs("episodes:read")) -> list[AuditOut]:
+    sv.load_episode(session, episode_id)
+    return [AuditOut.model_validate(e) for e in sv.audit_trail(session, actor, episode_id=episode_id)]
+
+
+@router.get("/{episode_id}/queries", response_model=list[QueryOut], summary="The episode's clinician queries")
+def episode_queries(episode_id: int, session: SessionDep, actor: needs("episodes:read")) -> list[QueryOut]:
+    sv.load_episode(session, episode_id)
+    return [QueryOut.model_validate(q) for q in sv.list_queries(session, actor, episode_id=episode_id)]
