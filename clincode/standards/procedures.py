@@ -66,6 +66,18 @@ def _included_components() -> list[tuple[str, str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _procedure_targets() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Finer links procedure -> diagnoses (procedures/resources/procedure_targets.tsv)."""
+    from ..procedures.cues import read_table
+
+    out = []
+    for r in read_table(_PROC_RESOURCES / "procedure_targets.tsv"):
+        first, _, last = r["opcs"].partition("-")
+        out.append((first, last or first, tuple(p for p in r["icd10"].split("|") if p)))
+    return out
+
+
+@lru_cache(maxsize=1)
 def _body_systems() -> dict[str, tuple[str, ...]]:
     """OPCS-4 chapter -> ICD-10 prefixes it operates on (shared with the diagnosis standards)."""
     from ..procedures.cues import read_table
@@ -323,9 +335,14 @@ def add_supplementary_codes(f: Finding, classifications) -> None:
 
 # ------------------------------------------------------------------ sequencing and links
 def links_to(code: str, diagnoses) -> list[str]:
-    """The diagnoses a procedure treats: those in the body system the OPCS-4 chapter operates on
-    (shared table standards/resources/procedure_body_systems.tsv)."""
-    prefixes = _body_systems().get(code[0], ())
+    """The diagnoses a procedure treats: the conditions of the organ operated on (procedure_targets.tsv),
+    else those of the body system the OPCS-4 chapter operates on (procedure_body_systems.tsv)."""
+    prefixes: tuple[str, ...] = ()
+    for first, last, icd in _procedure_targets():
+        if first <= code[: len(first)] <= last:
+            prefixes += icd
+    if not prefixes:
+        prefixes = _body_systems().get(code[0], ())
     out = []
     for d in diagnoses or ():
         dcode = getattr(d, "code", d)
