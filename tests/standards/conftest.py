@@ -23,7 +23,8 @@ class EpisodeBuilder:
             start = text.find(term, start + 1)
         assert start >= 0, f"{term!r} not in the text"
         ev = Evidence(document=doc_id, start=start, end=start + len(term), text=term, section=section)
-        return Finding(code=code, system=system, term=term, evidence=ev, section=section, score=0.8, **flags)
+        flags.setdefault("score", 0.8)
+        return Finding(code=code, system=system, term=term, evidence=ev, section=section, **flags)
 
     def code(self, text: str, specs: list[tuple], procedures: list[tuple] = ()):
         """specs: (code, term, section, {flags}) with section and flags optional."""

@@ -142,8 +142,9 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     """Ranks candidates for primary: higher is better, compared in this order:
     1. may be primary at all; 2. stated as this episode's condition (not history-only comorbidity);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
-    4. the condition operated on (surgical episode); 5. a definitive diagnosis over a symptom;
-    6. listed first by the clinician; 7. finder confidence.
+    4. the condition operated on (surgical episode); 5. listed first by the clinician (the
+    clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
+    other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
     """
     doc, offset = episode.position(cand)
     return (
@@ -151,9 +152,9 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         cand.current,
         cand.best_rank,
         operated_on(cand, episode.main_procedure),
-        not is_symptom_code(cand.code),
         -doc,
         -offset,
+        not is_symptom_code(cand.code),
         cand.score,
     )
 

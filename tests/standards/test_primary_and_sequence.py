@@ -1,0 +1,127 @@
+"""Choice of primary diagnosis, secondary selection, sequencing."""
+from __future__ import annotations
+
+
+def test_postoperative_outranks_preoperative_diagnosis(build):
+    text = ("PREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
+            "POSTOPERATIVE DIAGNOSIS: Mesenteric adenitis, normal appendix.")
+    ep = build.code(text, [("K35.8", "Acute appendicitis", "preoperative_diagnosis"),
+                           ("I88.0", "Mesenteric adenitis", "postoperative_diagnosis")])
+    assert build.primary(ep) == "I88.0"
+    assert "K35.8" not in build.codes(ep)  # not confirmed at operation
+
+
+def test_histology_outranks_clinical_impression(build):
+    text = ("DIAGNOSIS: Bladder tumour of uncertain behaviour.\n"
+            "HISTOLOGY: High grade transitional cell carcinoma of bladder.")
+    ep = build.code(text, [("D41.4", "Bladder tumour of uncertain behaviour", "diagnosis"),
+                           ("C67.9", "transitional cell carcinoma of bladder", "histology")])
+    assert build.codes(ep) == ["C67.9"]
+    assert any("histology" in r for r in ep.diagnoses[0].rationale)
+
+
+def test_histology_of_another_site_does_not_replace(build):
+    text = "DIAGNOSIS: Basal cell carcinoma of the scalp.\nHISTOLOGY: Melanoma of the back."
+    ep = build.code(text, [("C44.4", "Basal cell carcinoma of the scalp", "diagnosis"),
+                           ("C43.5", "Melanoma of the back", "histology")])
+    assert set(build.codes(ep)) == {"C44.4", "C43.5"}
+
+
+def test_diagnosis_section_outranks_history(build):
+    text = "HISTORY: known asthma, admitted with chest pain.\nDISCHARGE DIAGNOSIS: Community acquired pneumonia."
+    ep = build.code(text, [("J45.9", "asthma", "history_present_illness"),
+                           ("J18.9", "Community acquired pneumonia", "diagnosis")])
+    assert build.primary(ep) == "J18.9"
+    assert "J45.9" in build.codes(ep)  # mandatory comorbidity stays as a secondary
+
+
+def test_first_listed_diagnosis_is_primary_when_sections_tie(build):
+    text = "DISCHARGE DIAGNOSES:\n1. Haematuria.\n2. Benign prostatic hyperplasia.\n3. Osteoarthritis."
+    ep = build.code(text, [("R31", "Haematuria", "diagnosis"),
+                           ("N40", "Benign prostatic hyperplasia", "diagnosis"),
+                           ("M19.99", "Osteoarthritis", "diagnosis")])
+    assert build.primary(ep) == "R31"
+
+
+def test_condition_operated_on_is_primary_in_a_surgical_episode(build):
+    text = ("DIAGNOSES: Hypertension. Left inguinal hernia.\n"
+            "PROCEDURE: Repair of left inguinal hernia with mesh.")
+    ep = build.code(text, [("I10", "Hypertension", "diagnosis"),
+                           ("K40.9", "Left inguinal hernia", "diagnosis")],
+                    procedures=[("T20.2", "Repair of left inguinal hernia with mesh", "procedure",
+                                 {"attributes": {"where": "statement"}})])
+    assert build.primary(ep) == "K40.9"
+    k40 = ep.diagnoses[0]
+    assert any("operated on" in r for r in k40.rationale)
+
+
+def test_status_code_never_primary(build):
+    text = "DIAGNOSIS: Kidney transplant status. Acute kidney injury."
+    ep = build.code(text, [("Z94.0", "Kidney transplant status", "diagnosis"),
+                           ("N17.9", "Acute kidney injury", "diagnosis")])
+    assert build.primary(ep) == "N17.9"
+
+
+def test_no_diagnosis_gives_warning_and_query(build):
+    text = "PROCEDURE: Temporal artery biopsy."
+    ep = build.code(text, [])
+    assert ep.diagnoses == []
+    assert ep.warnings and ep.queries
+
+
+def test_narrative_only_condition_left_out_when_diagnoses_are_stated(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Left testicular torsion.\n"
+            "PROCEDURE IN DETAIL: A small sebaceous cyst of the scrotal skin was noted. Hypertension noted.")
+    ep = build.code(text, [("N44", "Left testicular torsion", "postoperative_diagnosis"),
+                           ("L72.1", "sebaceous cyst", "description_of_procedure"),
+                           ("I10", "Hypertension", "description_of_procedure")])
+    assert build.codes(ep) == ["N44", "I10"]  # incidental cyst out, comorbidity in
+
+
+def test_letter_without_statement_is_read_whole(build):
+    text = "Dear Doctor, I saw this man with a right inguinal hernia. He also has gout."
+    ep = build.code(text, [("K40.9", "right inguinal hernia", "other"), ("M10.99", "gout", "other")])
+    assert build.codes(ep) == ["K40.9", "M10.99"]
+
+
+def test_examination_codes_not_used_with_a_diagnosis(build):
+    text = "DIAGNOSIS: Follow-up examination. Left renal calculus."
+    ep = build.code(text, [("Z09.9", "Follow-up examination", "diagnosis"),
+                           ("N20.0", "Left renal calculus", "diagnosis")])
+    assert build.codes(ep) == ["N20.0"]
+
+
+def test_one_code_per_mention(build):
+    text = "DIAGNOSIS: Kidney stones."
+    ep = build.code(text, [("N20.0", "Kidney stones", "diagnosis", {"score": 0.9}),
+                           ("N20.9", "Kidney stones", "diagnosis", {"score": 0.4}),
+                           ("N21.0", "Kidney stones", "diagnosis", {"score": 0.3})])
+    assert build.codes(ep) == ["N20.0"]
+
+
+def test_sequence_primary_conditions_comorbidities_then_z_codes(build):
+    text = ("DIAGNOSES: Bladder calculus. Urinary retention. Diabetic nephropathy (type 2).\n"
+            "PAST MEDICAL HISTORY: Hypertension. Kidney transplant.")
+    ep = build.code(text, [("N21.0", "Bladder calculus", "diagnosis"),
+                           ("R33", "Urinary retention", "diagnosis"),
+                           ("Z94.0", "Kidney transplant", "past_medical_history"),
+                           ("I10", "Hypertension", "past_medical_history"),
+                           ("E11.2", "Diabetic nephropathy (type 2)", "diagnosis")])
+    got = build.codes(ep)
+    assert got[0] == "N21.0"
+    assert got.index("N08.3") == got.index("E11.2") + 1
+    assert got.index("E11.2") < got.index("I10") < got.index("Z94.0")
+    assert got[-1] == "Z94.0"
+    assert sum(d.primary for d in ep.diagnoses) == 1
+
+
+def test_every_code_carries_evidence_and_rationale(build):
+    text = "POSTOPERATIVE DIAGNOSIS: Acute cholecystitis with gallstones. PMH: hypertension."
+    ep = build.code(text, [("K81.0", "Acute cholecystitis", "postoperative_diagnosis"),
+                           ("K80.2", "gallstones", "postoperative_diagnosis"),
+                           ("I10", "hypertension", "past_medical_history")])
+    for d in ep.diagnoses:
+        assert d.rationale, d.code
+        assert d.evidence, d.code
+        for ev in d.evidence:
+            assert text[ev.start:ev.end] == ev.text
