@@ -1,0 +1,162 @@
+"""A coder's day through the API: interfaces in, code, conflict, finalise, re-open, export."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+from clincode.store.roles import Role
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "interfaces"
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def ingest_samples(client, tokens) -> int:
+    integ = auth(tokens[Role.INTEGRATION])
+    hl7 = "".join((SAMPLES / n).read_text() for n in
+                  ("01_adt_a01_admission.hl7", "02_mdm_t02_discharge_summary.hl7", "03_adt_a03_discharge.hl7"))
+    r = client.post("/ingest/hl7", content=hl7, headers={**integ, "Content-Type": "text/plain"})
+    assert r.status_code == 200, r.text
+    outcomes = r.json()
+    assert [o["status"] for o in outcomes] == ["applied"] * 3
+    return outcomes[0]["episode_id"]
+
+
+def test_workflow(client, tokens, caplog):
+    caplog.set_level(logging.DEBUG)
+    coder, coder2 = auth(tokens[Role.CODER]), auth(tokens[Role.SENIOR_CODER])
+    eid = ingest_samples(client, tokens)
+
+    work = client.get("/episodes", params={"status": "uncoded"}, headers=coder).json()
+    assert work["total"] == 1 and work["episodes"][0]["spell"]["spell_number"] == "SPL20260001"
+    ep = client.get(f"/episodes/{eid}", headers=coder).json()
+    assert ep["patient"]["nhs_number"] == "9991000003" and ep["documents"][0]["doc_type"] == "discharge_summary"
+    v = ep["version"]
+
+    # a refused code says why
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": "K80"}, headers=coder)
+    assert r.status_code == 422 and "subdivided" in r.json()["detail"]
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": "K80.0", "primary": True},
+                    headers=coder)
+    assert r.status_code == 201, r.text
+    k800 = r.json()
+    assert (k800["code"], k800["primary"], k800["source"], k800["assigned_by"]) == ("K80.0", True, "coder", "user_coder")
+
+    # a second coder working from the old version is refused, not silently overwriting
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": "E11.9"}, headers=coder2)
+    assert r.status_code == 409 and "changed by someone else" in r.json()["detail"]
+    v = client.get(f"/episodes/{eid}", headers=coder2).json()["version"]
+    for code in ("E11.9", "I10"):
+        r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": code}, headers=coder2)
+        assert r.status_code == 201, r.text
+        v += 1
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "opcs4", "code": "J183", "primary": True,
+                                                     "performed_on": "2026-03-02"}, headers=coder)
+    assert r.status_code == 201 and r.json()["code"] == "J18.3"
+    v += 1
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "opcs4", "code": "Y75.2"}, headers=coder)
+    v += 1
+
+    # a query holds finalising back until closed
+    q = client.post(f"/episodes/{eid}/queries", json={"question": "Was the cholecystitis acute on chronic?"},
+                    headers=coder).json()
+    v = client.get(f"/episodes/{eid}", headers=coder).json()["version"]
+    r = client.post(f"/episodes/{eid}/finalise", json={"version": v}, headers=coder)
+    assert r.status_code == 422 and any("still open" in p for p in r.json()["problems"])
+    assert client.post(f"/queries/{q['id']}/answer", json={"answer": "Acute", "answered_by": "Mr Surgeon"},
+                       headers=coder).json()["status"] == "answered"
+    assert client.post(f"/queries/{q['id']}/close", json={}, headers=coder).json()["status"] == "closed"
+    r = client.post(f"/episodes/{eid}/finalise", json={"version": v}, headers=coder)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "finalised"
+    v = r.json()["version"]
+
+    # locked: no change until a senior coder re-opens with a reason
+    r = client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": "J45.9"}, headers=coder)
+    assert r.status_code == 409 and "locked" in r.json()["detail"]
+    assert client.post(f"/episodes/{eid}/reopen", json={"reason": "x"}, headers=coder2).status_code == 422
+    r = client.post(f"/episodes/{eid}/reopen", json={"reason": "histology changed the diagnosis"}, headers=coder2)
+    assert r.status_code == 200 and r.json()["status"] == "in_progress"
+    v = r.json()["version"]
+    r = client.post(f"/episodes/{eid}/finalise", json={"version": v}, headers=coder)
+    assert r.status_code == 200
+
+    # exports (coding manager)
+    manager = auth(tokens[Role.CODING_MANAGER])
+    fhir = client.get(f"/export/episodes/{eid}/fhir", headers=manager)
+    assert fhir.status_code == 200 and fhir.headers["content-type"].startswith("application/fhir+json")
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(fhir.json())
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/cds.csv", headers=manager).text)))
+    assert [(r["PRIMARY_DIAGNOSIS_ICD"], r["SECONDARY_DIAGNOSIS_ICD_1"], r["SECONDARY_DIAGNOSIS_ICD_2"],
+             r["PRIMARY_PROCEDURE_OPCS"], r["PRIMARY_PROCEDURE_DATE"], r["PROCEDURE_OPCS_2"]) for r in rows] == [
+        ("K800", "E119", "I10X", "J183", "2026-03-02", "Y752")]
+
+    # the audit trail tells the story, with the re-open reason
+    trail = client.get("/audit", params={"episode_id": eid}, headers=auth(tokens[Role.AUDITOR])).json()
+    actions = [e["action"] for e in trail]
+    for action in ("create", "add_code", "raise_query", "answer_query", "close_query", "finalise", "reopen", "export_fhir"):
+        assert action in actions, action
+    everything = client.get("/audit", headers=auth(tokens[Role.AUDITOR])).json()
+    assert any(e["action"] == "export_cds" and e["after"]["episodes"] == [eid] for e in everything)
+    assert next(e for e in trail if e["action"] == "reopen")["reason"] == "histology changed the diagnosis"
+
+    # nothing that identifies the patient reached the logs
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "api" in logged or "audit" in logged  # logging was on
+    for secret in ("9991000003", "SYNTHETIC", "Samuel", "1961"):
+        assert secret not in logged
+
+
+def test_run_engine_and_accept(client, tokens):
+    coder = auth(tokens[Role.CODER])
+    eid = ingest_samples(client, tokens)
+    r = client.post(f"/episodes/{eid}/code", json={}, headers=coder)
+    assert r.status_code == 200, r.text
+    proposal = r.json()["proposal"]
+    stored = client.get(f"/episodes/{eid}/proposal", headers=coder).json()["proposal"]
+    assert stored == proposal
+    ep = client.get(f"/episodes/{eid}", headers=coder).json()
+    assert [c["code"] for c in ep["proposed_codes"] if c["system"] == "icd10"] == [d["code"] for d in proposal["diagnoses"]]
+    if ep["proposed_codes"]:
+        r = client.post(f"/episodes/{eid}/accept", json={"version": ep["version"]}, headers=coder)
+        assert r.status_code == 200
+        assert [c["code"] for c in r.json()["final_codes"]] == [c["code"] for c in ep["proposed_codes"]]
+
+
+def test_ingest_rejections_are_reviewable(client, tokens):
+    integ = auth(tokens[Role.INTEGRATION])
+    bad = (SAMPLES / "malformed_mdm_t02_no_visit_number.hl7").read_text()
+    out = client.post("/ingest/hl7", content=bad, headers={**integ, "Content-Type": "text/plain"}).json()
+    assert out[0]["status"] == "rejected" and "PV1-19" in out[0]["reason"]
+    review = client.get("/ingest/messages", headers=integ).json()
+    assert [(m["control_id"], m["status"]) for m in review] == [("EPR000202", "rejected")]
+    r = client.post("/ingest/fhir", content="{not json", headers={**integ, "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["status"] == "rejected" and "not JSON" in r.json()["reason"]
+    bundle = (SAMPLES / "fhir_bundle_hip_replacement.json").read_text()
+    assert client.post("/ingest/fhir", content=bundle, headers=integ).json()["status"] == "applied"
+    assert client.post("/ingest/fhir", content=bundle, headers=integ).json()["status"] == "duplicate"
+    record = (SAMPLES / "episode_record.json").read_text()
+    assert client.post("/ingest/records", content=record, headers=integ).json()["status"] == "applied"
+
+
+def test_dq_and_users(client, tokens):
+    coder, admin = auth(tokens[Role.CODER]), auth(tokens[Role.ADMINISTRATOR])
+    eid = ingest_samples(client, tokens)
+    r = client.post("/dq-issues", json={"episode_id": eid, "category": "pas_data_error",
+                                        "description": "Discharge destination does not match the summary"}, headers=coder)
+    assert r.status_code == 201
+    r = client.post("/dq-issues", json={"episode_id": eid, "category": "nonsense", "description": "xyz"}, headers=coder)
+    assert r.status_code == 422 and "unknown data-quality category" in r.json()["detail"]
+    r = client.post("/users", json={"username": "new.coder", "role": "coder"}, headers=admin)
+    assert r.status_code == 201
+    token = client.post("/users/new.coder/tokens", json={"label": "pc"}, headers=admin).json()["token"]
+    assert client.get("/episodes", headers=auth(token)).status_code == 200
+    assert client.delete("/users/new.coder/tokens", headers=admin).json() == {"revoked": 1}
+    assert client.get("/episodes", headers=auth(token)).status_code == 401
+    assert client.get("/health").json() == {"status": "ok"}
