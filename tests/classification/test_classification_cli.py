@@ -73,7 +73,9 @@ def test_validate_exit_codes_and_reasons():
     assert data[0]["failures"][0]["rule"] == "sex" and "male patients only" in data[0]["failures"][0]["reason"]
     data = json.loads(run("validate", "G01", "Y75.2", "--primary", "--json").output)
     assert [d["valid"] for d in data] == [False, False]
-    assert data[1]["system"] == "opcs4"
+    assert data[1]["system"] == "icd10"  # a bare code means ICD-10 first: Y75.2 exists in both
+    data = json.loads(run("validate", "Y75.2", "--system", "opcs4", "--primary", "--json").output)
+    assert data[0]["system"] == "opcs4" and data[0]["failures"][0]["rule"] == "not_primary"
     assert run("validate", "K80.2", "--sex", "X").exit_code == 2
 
 
