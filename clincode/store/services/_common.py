@@ -27,8 +27,10 @@ class Actor:
         return cls(user.username, Role(user.role))
 
 
-SYSTEM = Actor("system", Role.ADMINISTRATOR)
-INTEGRATION = Actor("integration", Role.INTEGRATION)
+SYSTEM = Actor("system", Role.ADMINISTRATOR)  # user management from the command line
+INTEGRATION = Actor("integration", Role.INTEGRATION)  # interfaces (HL7, FHIR, files)
+SYSTEM_READER = Actor("system", Role.CODING_MANAGER)  # command-line listings
+ENGINE_RUNNER = Actor("engine", Role.CODER)  # `clincode episodes code`: proposals only, no final codes
 
 
 def require(actor: Actor, permission: str) -> None:
