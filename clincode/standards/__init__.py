@@ -57,7 +57,7 @@ def rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classi
     )
 
 
-def _code_procedures(procedure_findings, classifications, parsed, diagnoses=None):
+def _code_procedures(procedure_findings, classifications, parsed, diagnoses=None, diagnosis_findings=None):
     """The procedure engine's ``code_procedures`` (clincode/standards/procedures.py) when it
     exists, else the affirmed findings in order. Returns (procedures, queries, warnings)."""
     try:
@@ -68,6 +68,7 @@ def _code_procedures(procedure_findings, classifications, parsed, diagnoses=None
         available = {
             "findings": procedure_findings, "procedure_findings": procedure_findings,
             "classifications": classifications, "parsed_docs": parsed, "parsed": parsed, "diagnoses": diagnoses,
+            "diagnosis_findings": diagnosis_findings,  # first pass: the stated diagnoses order the procedures
         }
         params = inspect.signature(code_procedures).parameters
         procedures, queries, warnings = code_procedures(**{k: v for k, v in available.items() if k in params})
@@ -96,7 +97,8 @@ def apply_standards(episode_id, diagnosis_findings, procedure_findings, classifi
     procedure, the diagnoses are coded, and the procedures are coded again with the diagnoses.
     """
     procedure_findings, diagnosis_findings = list(procedure_findings), list(diagnosis_findings)
-    first_pass, _, _ = _code_procedures(copy.deepcopy(procedure_findings), classifications, parsed)
+    first_pass, _, _ = _code_procedures(copy.deepcopy(procedure_findings), classifications, parsed,
+                                        diagnosis_findings=diagnosis_findings)
     main = next((p.code for p in first_pass if p.primary), None)
     dx = code_diagnoses(diagnosis_findings, classifications, parsed, procedure_findings, main)
     procedures, p_queries, p_warnings = _code_procedures(procedure_findings, classifications, parsed, dx.diagnoses)

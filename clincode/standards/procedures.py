@@ -171,11 +171,19 @@ def drop_access_endoscopy(codes: list[Finding]) -> list[Finding]:
     keep = []
     for f in codes:
         if "access" in f.attributes.get("flags", ()) and any(
-            o is not f and o.code[0] == f.code[0] and "access" not in o.attributes.get("flags", ()) for o in codes
+            o is not f and o.code[0] == f.code[0] and "access" not in o.attributes.get("flags", ())
+            and _endoscopic(o) for o in codes
         ):
             continue
         keep.append(f)
     return keep
+
+
+def _endoscopic(f: Finding) -> bool:
+    """Done through a scope: the title says so, or an endoscopic/arthroscopic approach is documented."""
+    title = (f.attributes.get("title") or "").lower()
+    return any(w in title for w in ("endoscopic", "fibreoptic", "ureteroscopic", "nephroscopic", "scope")) or \
+        f.attributes.get("approach") in ("endoscopic", "arthroscopic", "fess", "laparoscopic", "robotic")
 
 
 def drop_subsumed_exploration(codes: list[Finding]) -> list[Finding]:
@@ -185,6 +193,20 @@ def drop_subsumed_exploration(codes: list[Finding]) -> list[Finding]:
     for f in codes:
         if "explore" in f.attributes.get("flags", ()) and any(
             o is not f and o.code[0] == f.code[0] and "explore" not in o.attributes.get("flags", ()) for o in codes
+        ):
+            continue
+        keep.append(f)
+    return keep
+
+
+def drop_generic_names(codes: list[Finding]) -> list[Finding]:
+    """A general name ("endoscopic sinus surgery", "cataract surgery") is coded only when the note
+    names no specific operation of the same chapter: the specific operation is the code (PGCS: code
+    to the highest level of specificity)."""
+    keep = []
+    for f in codes:
+        if "generic" in f.attributes.get("flags", ()) and any(
+            o is not f and o.code[0] == f.code[0] and "generic" not in o.attributes.get("flags", ()) for o in codes
         ):
             continue
         keep.append(f)
@@ -302,6 +324,15 @@ def needs_laterality(code: str, title: str) -> bool:
     return paired
 
 
+def site_is_paired(site: str | None) -> bool:
+    """A site code on a limb (skin of arm/leg Z50, muscles of limbs Z54-Z59, limb joints and bones
+    Z68-Z86) makes the operation sided even when the category is not (chapter Z laterality)."""
+    if not site:
+        return False
+    code = site.split()[0]
+    return code[:3] in {"Z50", "Z54", "Z55", "Z56", "Z57", "Z58", "Z59"} or "Z68" <= code[:3] <= "Z86"
+
+
 def laterality_code(side: str | None) -> str | None:
     """Z94.1 Bilateral operation, Z94.2 Right sided operation, Z94.3 Left sided operation."""
     return _LATERALITY_CODES.get(side or "")
@@ -326,7 +357,7 @@ def add_supplementary_codes(f: Finding, classifications) -> None:
     level = spinal_level_code(f.code, a.get("levels"))
     if level:
         codes.append(level)
-    if needs_laterality(f.code, title):
+    if needs_laterality(f.code, title) or site_is_paired(a.get("site")):
         lat = laterality_code(a.get("laterality"))
         if lat:
             codes.append(lat)
@@ -395,9 +426,12 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
             else:
                 f.rationale.append("PGCS3: abandoned procedure coded to the stage reached")
     coded = done or chosen
+    for f in coded:
+        f.attributes["title"] = _title(classifications, f.code)
     coded = merge_repeats(coded)
     coded = drop_access_endoscopy(coded)
     coded = drop_subsumed_exploration(coded)
+    coded = drop_generic_names(coded)
     coded = drop_included_components(coded)
     facilitating = [f for f in coded if f.code.startswith("Y")]  # e.g. Y73.1 cardiopulmonary bypass
     coded = [f for f in coded if not f.code.startswith(("Y", "Z"))]

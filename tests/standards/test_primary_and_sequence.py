@@ -125,3 +125,22 @@ def test_every_code_carries_evidence_and_rationale(build):
         assert d.evidence, d.code
         for ev in d.evidence:
             assert text[ev.start:ev.end] == ev.text
+
+
+def test_same_words_prefer_the_code_they_say_not_other_specified(build):
+    text = "OPERATIVE DIAGNOSES: Chronic sinusitis."
+    ep = build.code(text, [("J32.8", "Chronic sinusitis", "postoperative_diagnosis"),
+                           ("J32.9", "Chronic sinusitis", "postoperative_diagnosis")])
+    assert build.codes(ep) == ["J32.9"]
+
+
+def test_organ_operated_on_decides_between_listed_diagnoses(build):
+    # bladder calculus broken up (M44.1): the calculus, not the prostatism listed first, is primary
+    text = ("POSTOPERATIVE DIAGNOSES: 1. Prostatism. 2. Bladder calculus.\n"
+            "OPERATION: Holmium laser cystolitholapaxy.")
+    ep = build.code(text, [("N40", "Prostatism", "postoperative_diagnosis"),
+                           ("N21.0", "Bladder calculus", "postoperative_diagnosis")],
+                    procedures=[("M44.1", "Holmium laser cystolitholapaxy", "procedure",
+                                 {"attributes": {"where": "statement"}})])
+    assert build.primary(ep) == "N21.0"
+    assert "N40" in build.codes(ep)

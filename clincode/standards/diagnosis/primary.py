@@ -131,11 +131,18 @@ def procedure_body_systems() -> dict[str, BodySystem]:
 
 
 def operated_on(cand: Candidate, main_procedure: str | None) -> bool:
-    """Whether the episode's main procedure (OPCS-4) acts on the body system of this diagnosis."""
+    """Whether the episode's main procedure (OPCS-4) treats this diagnosis: the procedure
+    engine's organ-level links (``procedures.links_to``) when available, else the body system of
+    the procedure's OPCS-4 chapter (``procedure_body_systems.tsv``)."""
     if not main_procedure:
         return False
-    system = procedure_body_systems().get(main_procedure[:1].upper())
-    return bool(system and matches(cand.code, system.diagnoses))
+    try:
+        from ..procedures import links_to
+
+        return bool(links_to(main_procedure, [cand.code]))
+    except ImportError:
+        system = procedure_body_systems().get(main_procedure[:1].upper())
+        return bool(system and matches(cand.code, system.diagnoses))
 
 
 def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:

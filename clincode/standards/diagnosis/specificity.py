@@ -30,10 +30,31 @@ def _competes(cand: Candidate) -> bool:
                 or cand.code.startswith(("B95", "B96", "B97", "B98", "U8")))
 
 
+_OTHER = re.compile(r"^other\b|\bother specified\b", re.I)
+_IGNORED = {"other", "unspecified", "specified", "of", "and", "the", "with", "without", "nos", "in", "not",
+            "elsewhere", "classified", "site", "type", "a", "or", "to"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _IGNORED}
+
+
+def _coverage(title: str, words: set[str]) -> float:
+    """Share of a title's content words that the mention's words contain: a title saying more
+    than the text (a site, a type) is less supported than one the text says in full."""
+    title_words = _words(title)
+    if not title_words:
+        return 0.0
+    hits = sum(1 for w in title_words if any(w[:5] == x[:5] for x in words))
+    return hits / len(title_words)
+
+
 def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the finder proposes several codes for the same words (overlapping evidence), the words
     describe one condition: the code best supported is kept (finder score, then the number of
-    index paths leading to it, then the more specific code). Asterisk, external cause and organism
+    index paths leading to it, then how much of the code's title the words say, then a plain code
+    over an 'Other specified' one, since 'other' means a specified kind not classified elsewhere
+    and the words specify nothing more). Asterisk, external cause and organism
     codes are not competitors: the conventions add them beside the condition's code.
 
     Standard: WHO ICD-10 Volume 2, 4.4.1 (each condition is coded once, to the code that describes
@@ -60,10 +81,13 @@ def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> Non
         if len(rivals) < 2:
             continue
 
+        words = _words(episode.texts.get(doc, "")[start:end])
+
         def support(c: Candidate) -> tuple:
             here = [f for f in c.findings if f.evidence.document == doc and start <= f.evidence.start < end]
-            unspecified = bool(_UNSPECIFIED.search(_title(classifications, c.code) or c.title))
-            return (max((f.score for f in here), default=0.0), len(here), not unspecified, len(c.code))
+            title = _title(classifications, c.code) or c.title
+            return (max((f.score for f in here), default=0.0), len(here), _coverage(title, words),
+                    not _OTHER.search(title), len(c.code))
 
         best = max(rivals, key=support)
         for other in rivals:
