@@ -17,6 +17,7 @@ score; retired codes and categories that need a 4th character rank lower.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from dataclasses import dataclass
@@ -180,6 +181,14 @@ class Searcher:
     def __init__(self, clf, si: SearchIndex):
         self.clf = clf
         self.si = si
+        self._sets: dict[str, frozenset[int]] = {}
+
+    def _posting_set(self, word: str) -> frozenset[int]:
+        """Postings of a common word as a set, built on first use (not worth keeping on disk)."""
+        found = self._sets.get(word)
+        if found is None:
+            found = self._sets[word] = frozenset(self.si.postings.get(word, ()))
+        return found
 
     def search(self, text: str, system: System | str | None = None, limit: int = 10) -> list[SearchHit]:
         if not isinstance(text, str):
@@ -197,19 +206,28 @@ class Searcher:
         total = sum(si.idf[w] for w in query)
         req_acc: dict[int, float] = {}
         opt_acc: dict[int, float] = {}
-        # Rare words first; very common words only add to phrases already found by rarer ones.
+        # Rare words first. Once the words read so far carry 80% of the query's weight, a phrase
+        # with none of them covers at most 20% of the query (score <= 0.04): later, more common
+        # words then only add to the phrases already found, which keeps queries fast.
         ordered = sorted(query, key=lambda w: -si.idf[w])
-        for i, word in enumerate(ordered):
+        seen = 0.0
+        for word in ordered:
             idf = si.idf[word]
             docs = si.postings.get(word, ())
-            if i > 0 and len(docs) > 4000 and req_acc:
-                present = set(docs)
-                for d in list(req_acc):
-                    if d in present:
-                        req_acc[d] += idf
+            if req_acc and seen >= 0.8 * total:
+                if len(docs) > len(req_acc):
+                    members = self._posting_set(word)
+                    for d in req_acc:
+                        if d in members:
+                            req_acc[d] += idf
+                else:
+                    for d in docs:
+                        if d in req_acc:
+                            req_acc[d] += idf
             else:
                 for d in docs:
                     req_acc[d] = req_acc.get(d, 0.0) + idf
+            seen += idf
         for word in ordered:  # nonessential modifiers: only for phrases already found
             idf = si.idf[word]
             for d in si.optional_postings.get(word, ()):
@@ -229,7 +247,7 @@ class Searcher:
             key = (si.system[d], si.code[d])
             if key not in best or score > best[key][0]:
                 best[key] = (score, d)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        ranked = heapq.nlargest(max(limit * 3, 30), best.items(), key=lambda kv: kv[1][0])
         hits: list[SearchHit] = []
         for (sys_i, code_str), (score, d) in ranked[: max(limit * 3, 30)]:
             table = self.clf.table(_SYSTEMS[sys_i])
