@@ -38,6 +38,7 @@ _COUNT = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|single|multiple)\s+(?:[\w-]+\s+){0,3}?(stents?|lesions?|polyps?|grafts?)\b",
     re.I,
 )
+_TIMES = re.compile(r"^\s*(?:x|times|\*)\s*(\d)\b", re.I)  # "CABG x3" right after the name
 _ARTERY = re.compile(r"\b(?:(femoral|radial|brachial|subclavian)\s+(?:artery|arterial|approach|access|sheath)|groin)\b", re.I)
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "multiple": 3}
@@ -274,8 +275,13 @@ class ProcedureFinder:
     def _approach(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
         own = self.cues.find(doc.tokens, t_lo, m.last_token + 1, "approach")
         values = [c.value for c in own]
-        if any(v == "converted" for v in values):
+        later = [c.value for c in self.cues.find(doc.tokens, m.last_token + 1, t_hi, "approach")]
+        if "converted" in values + later:
             return "converted"
+        # "robotic-assisted laparoscopic ...": the more specific minimal access wins
+        for value in ("robotic", "hand_assisted", "laparoscopically_assisted"):
+            if value in values:
+                return value
         if values:
             return values[-1]
         if span is not None:  # one operation: the minimal access stated for one part covers the others
@@ -296,9 +302,14 @@ class ProcedureFinder:
                 if len(fixation) == 1:
                     found |= fixation
                     break
-        for cm in _COUNT.finditer(doc.text, c_lo, c_hi):
-            word = cm.group(1).lower()
-            n = int(word) if word.isdigit() else _NUMBERS.get(word, 1)
+        counts = [int(w) if w.isdigit() else _NUMBERS.get(w, 1)
+                  for w in (cm.group(1).lower() for cm in _COUNT.finditer(doc.text, c_lo, c_hi))]
+        times = _TIMES.match(doc.text, m.end, min(c_hi, m.end + 12))
+        if times:
+            counts.append(int(times.group(1)))
+        if counts:
+            n = max(counts)
+            found.add(f"n{min(n, 4)}")
             if n >= 3:
                 found.add("many")
         return found

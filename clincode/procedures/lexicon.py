@@ -26,6 +26,7 @@ RESOURCES = Path(__file__).parent / "resources"
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 # Words that carry no meaning for matching a procedure name ("excision of the lesion of tongue").
 _FILLER = frozenset({"the", "a", "an", "of", "his", "her", "their", "patient", "s"})
+_SIDES = frozenset({"right", "left", "bilateral"})
 _IRREGULAR = {
     "testes": "testis", "teste": "testis", "testicle": "testis", "testicles": "testis",
     "testicular": "testis", "calculi": "calculus", "vertebrae": "vertebra", "bronchi": "bronchus",
@@ -139,7 +140,18 @@ class Lexicon:
     def match(self, text: str) -> list[Match]:
         return self.match_tokens(tokenise(text))
 
-    def match_tokens(self, tokens: list[Token]) -> list[Match]:
+    def _found_skipping_sides(self, tokens: list[Token]) -> list[tuple[int, int, Entry]]:
+        """Matches across a side word inside the name ("excision of right breast lump"): the side is
+        read later by the laterality rules; terms that contain a side ("left hemicolectomy") match
+        in the main pass."""
+        keep = [i for i, t in enumerate(tokens) if t.norm not in _SIDES]
+        if len(keep) == len(tokens):
+            return []
+        inner = self.match_tokens([tokens[i] for i in keep], skip_sides=False)
+        return [(keep[m.first_token], keep[m.last_token], m.entry) for m in inner
+                if keep[m.last_token] - keep[m.first_token] != m.last_token - m.first_token]
+
+    def match_tokens(self, tokens: list[Token], skip_sides: bool = True) -> list[Match]:
         if not tokens:
             return []
         joined_parts, starts = [], {}
@@ -150,6 +162,8 @@ class Lexicon:
             pos += len(tok.norm) + 1
         joined = " " + " ".join(joined_parts) + " "  # starts{} index the text after this space
         found: list[tuple[int, int, Entry]] = []
+        if skip_sides:
+            found += self._found_skipping_sides(tokens)
         for end_idx, (n_tokens, key_len, entry) in self._automaton.iter(joined):
             # the key is " term ": end_idx is its trailing space; begin is the first token's offset
             begin = end_idx - key_len - 1
@@ -173,7 +187,7 @@ class Lexicon:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_FLAG_WORDS = {"access", "img", "explore", "diag", "nolat", "lat", "noapproach", "bilateral"}
+_FLAG_WORDS = {"access", "img", "explore", "diag", "nolat", "lat", "noapproach", "bilateral", "generic"}
 
 
 def _parse_flags(raw: str, path: Path, lineno: int) -> tuple[frozenset[str], dict[str, str], int, str]:
