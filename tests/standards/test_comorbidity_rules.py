@@ -78,3 +78,11 @@ def test_family_history_code_only_when_listed_as_a_diagnosis(build):
                            ("C18.9", "colon cancer", "family_history", {"family": True})])
     assert "Z80.0" in build.codes(ep)
     assert "C18.9" not in build.codes(ep)
+
+
+def test_ex_smoker_finding_is_not_coded_but_history_of_hypertension_is(build):
+    text = "DIAGNOSIS: Inguinal hernia, left. SOCIAL HISTORY: Ex-smoker. PMH: history of hypertension."
+    ep = build.code(text, [("K40.9", "Inguinal hernia, left", "diagnosis"),
+                           ("F17.1", "smoker", "social_history", {"historical": True}),
+                           ("I10", "hypertension", "past_medical_history", {"historical": True})])
+    assert build.codes(ep) == ["K40.9", "I10"]

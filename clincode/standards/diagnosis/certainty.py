@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ...coding.findings import Finding
-from .comorbidities import comorbidity, history_status_policy
+from .comorbidities import coded_when_past, comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode, section_info
 from .resources import matches
 
@@ -75,6 +75,8 @@ def past_history_not_current(f: Finding) -> Verdict | None:
     if not (f.historical or role == "history"):
         return None
     found = comorbidity(f.code)
+    if found and f.historical and not coded_when_past(f.code):
+        return False, f"{found[0]} in the past only (ex-, stopped): not current"
     if found:
         condition, kind = found
         return True, f"{condition} documented in the history: a {kind} comorbidity coded whenever documented"

@@ -15,14 +15,23 @@ from .resources import matches, read_table, split_codes
 
 
 @lru_cache(maxsize=1)
-def _comorbidities() -> tuple[tuple[tuple[str, ...], str, str], ...]:
-    table = read_table("mandatory_comorbidities.tsv", ("prefix", "condition", "kind"), ("prefix",))
+def _comorbidities() -> tuple[tuple[tuple[str, ...], str, str, bool], ...]:
+    table = read_table("mandatory_comorbidities.tsv", ("prefix", "condition", "kind", "if_past"), ("prefix",))
     rows = []
     for row in table.rows:
-        if row["kind"] not in {"mandatory", "chronic"}:
-            raise ValueError(f"mandatory_comorbidities.tsv: unknown kind {row['kind']!r}")
-        rows.append((tuple(split_codes(row["prefix"])), row["condition"], row["kind"]))
+        if row["kind"] not in {"mandatory", "chronic"} or row["if_past"] not in {"yes", "no"}:
+            raise ValueError(f"mandatory_comorbidities.tsv: bad kind/if_past in the row for {row['prefix']}")
+        rows.append((tuple(split_codes(row["prefix"])), row["condition"], row["kind"], row["if_past"] == "yes"))
     return tuple(rows)
+
+
+def coded_when_past(code: str) -> bool:
+    """Whether a comorbidity written as past ('history of', 'ex-') is still coded: a chronic disease
+    persists; a habit, therapy or dependence that has ended (ex-smoker) does not."""
+    for prefixes, _condition, _kind, if_past in _comorbidities():
+        if matches(code, prefixes):
+            return if_past
+    return False
 
 
 def comorbidity(code: str) -> tuple[str, str] | None:
@@ -32,7 +41,7 @@ def comorbidity(code: str) -> tuple[str, str] | None:
     "Coding of comorbidities" (the chronic conditions always coded when documented, wherever in the
     record they are written: past history, drug history, social history).
     """
-    for prefixes, condition, kind in _comorbidities():
+    for prefixes, condition, kind, _if_past in _comorbidities():
         if matches(code, prefixes):
             return condition, kind
     return None

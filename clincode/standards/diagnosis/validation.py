@@ -34,6 +34,15 @@ def patient_sex_and_age(texts: list[str]) -> tuple[str | None, int | None]:
     return sex, age
 
 
+def display_title(code) -> str:
+    """The title as a coder reads it: a subdivision's own title is often only a qualifier
+    ("Without complications", "Bladder, unspecified"), so it is given after its category's title."""
+    category = code.category
+    if category is None or category is code or category.title.lower() in code.title.lower():
+        return code.title
+    return f"{category.title}: {code.title}"
+
+
 def validate_final_codes(episode: DiagnosisEpisode, classifications) -> None:
     """Every final code exists, is current and complete; the primary is valid as primary; sex- and
     age-specific codes agree with the patient (when known). Failures become warnings; a code the
@@ -54,7 +63,7 @@ def validate_final_codes(episode: DiagnosisEpisode, classifications) -> None:
             episode.warn(f"{cand.code} is not in the ICD-10 classification in use: not coded")
             episode.drop(cand, "not a code of the classification in use")
             continue
-        cand.title = cand.title or code.title
+        cand.title = display_title(code)
         if validate is None:
             if not code.current:
                 episode.warn(f"{cand.code} is retired from the current edition: choose its successor")
