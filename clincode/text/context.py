@@ -58,9 +58,7 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[list[int], list[int]]
 def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None) -> list[TriggerHit]:
     """Triggers of the sentence ``text[start:end]`` with their scopes (pseudo-triggers dropped)."""
     rules = rules or default_rules()
-    found: list[tuple[ContextRule, int, int]] = []
-    for match in rules.regex.finditer(text, start, end):
-        found.append((rules.rule_for(match), match.start(), match.end()))
+    found = rules.matches(text, start, end)
     if not found:
         return []
     word_starts, word_ends = _word_bounds(text, start, end)

@@ -40,6 +40,7 @@ class ParsedDocument:
     # Lazily built caches (trigger scan per sentence, sentence start offsets): see context.py.
     _sentence_starts: list[int] | None = field(default=None, repr=False)
     _context_cache: dict | None = field(default=None, repr=False)
+    _section_starts: list[int] | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
@@ -61,8 +62,9 @@ class ParsedDocument:
 
     def section_at(self, offset: int) -> Section:
         """The section holding character ``offset`` (sections cover the whole text)."""
-        starts = [s.start for s in self.sections]
-        i = max(0, bisect.bisect_right(starts, offset) - 1)
+        if self._section_starts is None:
+            self._section_starts = [s.start for s in self.sections]
+        i = max(0, bisect.bisect_right(self._section_starts, offset) - 1)
         return self.sections[i]
 
 

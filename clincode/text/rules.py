@@ -47,15 +47,45 @@ class ContextRule:
         return prefix + body + suffix
 
 
+_WORD = re.compile(r"\w+")
+_FIRST_WORD = re.compile(r"^\w+")
+
+
 @dataclass(slots=True)
 class RuleSet:
+    """Compiled rules. Triggers are found word by word: the lower-cased word picks the few literal
+    triggers that start with it (one small regex each, longest first), so a sentence costs one dict
+    look-up per word instead of trying hundreds of alternatives at every character."""
+
     rules: list[ContextRule]
-    regex: re.Pattern
     default_max_scope: int
+    by_first_word: dict[str, re.Pattern]  # word -> alternation of the literals starting with it
+    special: re.Pattern | None  # pattern rules and literals starting with punctuation ("?", ";")
     _by_group: dict[str, ContextRule]
 
     def rule_for(self, match: re.Match) -> ContextRule:
         return self._by_group[match.lastgroup]
+
+    def matches(self, text: str, start: int, end: int) -> list[tuple[ContextRule, int, int]]:
+        """Non-overlapping trigger matches in text[start:end], leftmost first, longest at a position."""
+        candidates: list[tuple[int, int, ContextRule]] = []
+        for word in _WORD.finditer(text, start, end):
+            regex = self.by_first_word.get(word.group().lower())
+            if regex is not None:
+                match = regex.match(text, word.start(), end)
+                if match:
+                    candidates.append((match.start(), -match.end(), self.rule_for(match)))
+        if self.special is not None:
+            for match in self.special.finditer(text, start, end):
+                candidates.append((match.start(), -match.end(), self.rule_for(match)))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        found: list[tuple[ContextRule, int, int]] = []
+        covered = start
+        for s, neg_e, rule in candidates:
+            if s >= covered:
+                found.append((rule, s, -neg_e))
+                covered = -neg_e
+        return found
 
 
 def _rule_from_dict(raw: dict, position: int) -> ContextRule:
@@ -104,13 +134,20 @@ def build_rule_set(data: dict) -> RuleSet:
     # Longest literal first: at one position the longer trigger (or pseudo-trigger) wins.
     ordered = sorted(enumerate(rules), key=lambda pair: (-len(pair[1].literal), pair[0]))
     by_group: dict[str, ContextRule] = {}
-    parts = []
+    grouped: dict[str, list[str]] = {}
+    special: list[str] = []
     for i, rule in ordered:
         name = f"r{i}"
         by_group[name] = rule
-        parts.append(f"(?P<{name}>{rule.regex_source()})")
-    regex = re.compile("|".join(parts), re.IGNORECASE) if parts else re.compile(r"(?!x)x")
-    return RuleSet(rules, regex, default_max_scope, by_group)
+        part = f"(?P<{name}>{rule.regex_source()})"
+        first = _FIRST_WORD.match(rule.literal)
+        if rule.pattern or first is None:
+            special.append(part)
+        else:
+            grouped.setdefault(first.group().lower(), []).append(part)
+    by_first_word = {word: re.compile("|".join(parts), re.IGNORECASE) for word, parts in grouped.items()}
+    special_regex = re.compile("|".join(special), re.IGNORECASE) if special else None
+    return RuleSet(rules, default_max_scope, by_first_word, special_regex, by_group)
 
 
 def load_context_rules(path: str | Path | None = None) -> RuleSet:

@@ -27,7 +27,7 @@ LIST_SECTIONS = frozenset(
      "discharge_medications", "allergies", "family_history"}
 )
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=[ \t]+[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=[ \t]+(?:[\"'(\[#]?[A-Z0-9]|\?+[ \t]?\w))")
 _NEWLINE = re.compile(r"\n")
 _COMMA_BREAK = re.compile(r"\.,|,(?=[A-Z])|,(?=[ \t]*\d{1,2}[.)][ \t])")
 _SEMICOLON = re.compile(r";")
