@@ -18,7 +18,7 @@ FEATURES = [
     "category_precision", "source_index", "source_neoplasm", "source_title_only", "source_synonym",
     "has_learned", "learned_precision", "learned_ngrams", "learned_support", "prior",
     "negated_share", "uncertain", "historical_only", "family_any", "first_position",
-    "diagnosis_section", "best_precision", "chapter_symptom", "chapter_status",
+    "diagnosis_section", "best_precision", "chapter_symptom", "chapter_status", "learned_evidence",
 ]
 DIAGNOSIS_SECTIONS = frozenset({"diagnosis", "secondary_diagnoses", "postoperative_diagnosis", "histology",
                                 "preoperative_diagnosis"})
@@ -38,6 +38,9 @@ class CorpusStats:
     category_lexicon: dict[str, list[int]] = field(default_factory=dict)  # [right, matched] documents
     term_lexicon: dict[str, list[int]] = field(default_factory=dict)  # term key -> [right, matched]
     lexicon_base: float = 0.3  # share of all lexicon candidates that were right
+
+    def prior_probability(self, category: str) -> float:
+        return (self.category_df.get(category, 0) + 0.5) / (self.n_docs + 1.0)
 
     def prior(self, category: str) -> float:
         return math.log((self.category_df.get(category, 0) + 0.5) / (self.n_docs + 1.0))
@@ -98,4 +101,19 @@ def candidate_features(category: str, mentions: list[Finding], stats: CorpusStat
         max(term_prec, l_prec),
         1.0 if category[0] == "R" else 0.0,
         1.0 if category[0] == "Z" else 0.0,
+        _learned_evidence(learned, stats.prior_probability(category)),
     ]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _learned_evidence(learned: list[Finding], prior: float) -> float:
+    """Naive-Bayes-like sum of the distinct n-grams' lifts over the category's base rate."""
+    best: dict[str, float] = {}
+    for f in learned:
+        best[f.attributes["ngram"]] = f.attributes["precision"]
+    base = _logit(prior)
+    return min(sum(max(0.0, _logit(p) - base) for p in best.values()), 30.0) / 10.0

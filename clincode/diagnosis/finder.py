@@ -80,23 +80,33 @@ class DiagnosisFinder:
         return out
 
     def learned_findings(self, docs: list[TokenisedDocument]) -> list[Finding]:
-        out = []
         if not self.model:
-            return out
-        table = self.model.ngrams
+            return []
+        out = []
         for doc in docs:
-            parsed = doc.parsed
-            for sentence, tokens in doc.sentences:
-                for gram, i, j in self.ngram_matcher.find(tokens):
-                    start, end = tokens[i].start, tokens[j].end
-                    for assoc in table[gram]:
-                        f = self._finding(parsed, sentence, start, end, assoc.code, gram,
-                                          f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})")
-                        f.attributes = {"kind": "learned", "ngram": gram, "precision": assoc.precision,
-                                        "support": assoc.support}
-                        f.rationale.append(f"learned association '{gram}' -> {assoc.category} "
-                                           f"(precision {assoc.precision:.2f} in {assoc.support} training documents)")
-                        out.append(f)
+            for si, (sentence, tokens) in enumerate(doc.sentences):
+                occurrences = self.ngram_matcher.find(tokens)
+                if occurrences:
+                    out += self.learned_from(doc, si, occurrences, self.model.ngrams)
+        return out
+
+    def learned_from(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
+        """Findings for the n-gram occurrences ``(gram, first, last)`` of sentence ``si`` kept in ``table``."""
+        out = []
+        sentence, tokens = doc.sentences[si]
+        for gram, i, j in occurrences:
+            assocs = table.get(gram)
+            if not assocs:
+                continue
+            start, end = tokens[i].start, tokens[j].end
+            for assoc in assocs:
+                f = self._finding(doc.parsed, sentence, start, end, assoc.code, gram,
+                                  f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})")
+                f.attributes = {"kind": "learned", "ngram": gram, "precision": assoc.precision,
+                                "support": assoc.support}
+                f.rationale.append(f"learned association '{gram}' -> {assoc.category} "
+                                   f"(precision {assoc.precision:.2f} in {assoc.support} training documents)")
+                out.append(f)
         return out
 
     def score(self, findings: list[Finding], doc_length: int) -> None:

@@ -54,11 +54,11 @@ def mine(docs: list[list[list[Token]]], gold: list[dict[str, str]], min_support:
     cat_df: Counter = Counter()
     for sentences, cats in zip(docs, gold):
         grams = {g for tokens in sentences for g, _, _ in ngrams(tokens)}
-        cat_df.update(cats)
+        cat_df.update(cats.keys())
         for g in grams:
             df[g] += 1
             if cats:
-                co[g].update(cats)
+                co[g].update(cats.keys())
     code_of: dict[str, Counter] = defaultdict(Counter)
     for cats in gold:
         for cat, code in cats.items():

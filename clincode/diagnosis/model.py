@@ -1,5 +1,5 @@
-"""The candidate scorer: a logistic regression over candidate features, with the corpus statistics
-and learned n-gram associations it was trained with, in one small JSON file.
+"""The candidate scorer: gradient-boosted trees (or a logistic regression) over candidate features,
+with the corpus statistics and learned n-gram associations it was trained with, in one JSON file.
 
 ``resources/diagnosis_model.json`` is built from CodiEsp train (CC BY 4.0) by
 ``clincode train-diagnosis-model``; it is deterministic (same data, same file).
@@ -23,10 +23,15 @@ class ModelError(ValueError):
 
 class DiagnosisModel:
     def __init__(self, weights: list[float], bias: float, mean: list[float], scale: list[float],
-                 threshold: float, stats: CorpusStats, ngrams: dict[str, list[Association]], meta: dict | None = None):
+                 threshold: float, stats: CorpusStats, ngrams: dict[str, list[Association]], meta: dict | None = None,
+                 trees: list[dict] | None = None, learning_rate: float = 0.1):
         if len(weights) != len(FEATURES):
             raise ModelError(f"model has {len(weights)} weights, the code {len(FEATURES)} features: retrain it")
         self.weights, self.bias, self.mean, self.scale = weights, bias, mean, scale
+        # trees: each {"f": feature index per node (-1 leaf), "t": threshold, "l"/"r": children, "v": leaf value};
+        # with trees, score = bias + learning_rate * sum(leaf values) and the weights are unused
+        self.trees = trees or []
+        self.learning_rate = learning_rate
         self.threshold = threshold
         self.stats = stats
         self.ngrams = ngrams
@@ -34,8 +39,18 @@ class DiagnosisModel:
 
     def probability(self, x: list[float]) -> float:
         z = self.bias
-        for w, v, m, s in zip(self.weights, x, self.mean, self.scale):
-            z += w * (v - m) / s
+        if self.trees:
+            total = 0.0
+            for tree in self.trees:
+                f, t, left, right = tree["f"], tree["t"], tree["l"], tree["r"]
+                node = 0
+                while f[node] >= 0:
+                    node = left[node] if x[f[node]] <= t[node] else right[node]
+                total += tree["v"][node]
+            z += self.learning_rate * total
+        else:
+            for w, v, m, s in zip(self.weights, x, self.mean, self.scale):
+                z += w * (v - m) / s
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
     # ---------------------------------------------------------------- persistence
@@ -49,6 +64,8 @@ class DiagnosisModel:
             "mean": [round(v, 6) for v in self.mean],
             "scale": [round(v, 6) for v in self.scale],
             "threshold": round(self.threshold, 4),
+            "trees": self.trees,
+            "learning_rate": self.learning_rate,
             "stats": asdict(self.stats),
             "ngrams": {g: [[a.category, a.code, a.precision, a.support] for a in assocs]
                        for g, assocs in sorted(self.ngrams.items())},
@@ -63,7 +80,8 @@ class DiagnosisModel:
             raise ModelError("the model's features differ from the code's: retrain with clincode train-diagnosis-model")
         ngrams = {g: [Association(*a) for a in assocs] for g, assocs in data["ngrams"].items()}
         return cls(data["weights"], data["bias"], data["mean"], data["scale"], data["threshold"],
-                   CorpusStats(**data["stats"]), ngrams, data.get("meta"))
+                   CorpusStats(**data["stats"]), ngrams, data.get("meta"), data.get("trees"),
+                   data.get("learning_rate", 0.1))
 
     @classmethod
     def load(cls, path: Path | None = None) -> "DiagnosisModel":

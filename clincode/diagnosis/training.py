@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..coding.models import Document
-from ..text import parse_document
+from ..text import context_of, parse_document
 from .features import CorpusStats, candidate_features, eligible, group_by_category, term_key
 from .finder import DiagnosisFinder, TokenisedDocument, tokenise_document
-from .learned import NgramMatcher, mine
+from .learned import mine, ngrams
 from .model import DiagnosisModel
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ class PreparedDocument:
     gold_categories: set[str]  # CM categories (what is scored)
     gold_uk: dict[str, str]  # UK category -> UK code (what can be learned as an association)
     length: int
+    grams: list  # per sentence: every (n-gram, first, last) occurrence, to filter by any learned table
 
 
 def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold: dict[str, set[str]]) -> list[PreparedDocument]:
@@ -38,6 +39,8 @@ def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold
     out = []
     for doc_id in ids:
         parsed = parse_document(Document(id=doc_id, text=texts[doc_id]))
+        for sentence in parsed.sentences:  # scan every sentence's context triggers once (cached)
+            context_of(parsed, sentence.start, sentence.start)
         tdoc = tokenise_document(parsed)
         uk: dict[str, str] = {}
         for cm in sorted(gold.get(doc_id, ())):
@@ -45,7 +48,8 @@ def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold
             if code is not None:
                 uk.setdefault(code.code[:3], code.code)
         out.append(PreparedDocument(doc_id, tdoc, finder.lexicon_findings([tdoc]),
-                                    {c.replace(".", "")[:3] for c in gold.get(doc_id, ())}, uk, len(texts[doc_id])))
+                                    {c.replace(".", "")[:3] for c in gold.get(doc_id, ())}, uk, len(texts[doc_id]),
+                                    [list(ngrams(toks)) for _, toks in tdoc.sentences]))
     return out
 
 
@@ -78,22 +82,21 @@ def _learned_table(docs: list[PreparedDocument]):
     return mine([[toks for _, toks in d.doc.sentences] for d in docs], [d.gold_uk for d in docs])
 
 
-def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, ngram_matcher: NgramMatcher, table):
+def learned_findings(finder: DiagnosisFinder, d: PreparedDocument, table) -> list:
+    """The learned findings the finder would make with ``table`` (same code path, precomputed n-grams)."""
+    out = []
+    for si, occurrences in enumerate(d.grams):
+        kept = [o for o in occurrences if o[0] in table]
+        if kept:
+            out += finder.learned_from(d.doc, si, kept, table)
+    return out
+
+
+def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, table):
     """(categories, feature rows) of one document under the given statistics and associations."""
-    saved = finder.model, finder.ngram_matcher
-    finder.model, finder.ngram_matcher = _TableOnly(table), ngram_matcher
-    try:
-        learned = finder.learned_findings([d.doc])
-    finally:
-        finder.model, finder.ngram_matcher = saved
-    groups = group_by_category(d.lexicon + learned)
+    groups = group_by_category(d.lexicon + learned_findings(finder, d, table))
     cats = sorted(groups)
     return cats, [candidate_features(c, groups[c], stats, d.length) for c in cats]
-
-
-class _TableOnly:
-    def __init__(self, table):
-        self.ngrams = table
 
 
 def _folds(n: int, k: int) -> list[np.ndarray]:
@@ -102,20 +105,17 @@ def _folds(n: int, k: int) -> list[np.ndarray]:
 
 
 def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int = 5, C: float = 1.0,
-        meta: dict | None = None) -> DiagnosisModel:
+        meta: dict | None = None, kind: str = "trees") -> DiagnosisModel:
     """A model trained on ``docs`` with cross-fitted features."""
-    from sklearn.linear_model import LogisticRegression
-
     X, y, doc_of, gold_sizes = [], [], [], []
     for fold in _folds(len(docs), inner_folds):
         held = set(fold.tolist())
         train = [d for i, d in enumerate(docs) if i not in held]
         stats = corpus_stats(train)
         table = _learned_table(train)
-        matcher = NgramMatcher(table)
         for i in fold:
             d = docs[i]
-            cats, rows = _candidates(finder, d, stats, matcher, table)
+            cats, rows = _candidates(finder, d, stats, table)
             for c, row in zip(cats, rows):
                 X.append(row)
                 y.append(int(c in d.gold_categories))
@@ -125,9 +125,7 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
-    clf.fit((X - mean) / scale, y)
-    p = clf.predict_proba((X - mean) / scale)[:, 1]
+    weights, bias, trees, rate, p = _learn(X, y, mean, scale, C, kind)
     n_gold = sum(len(d.gold_categories) for d in docs)
     threshold = best_threshold(p, y, n_gold)
     stats = corpus_stats(docs)
@@ -135,8 +133,41 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
     meta = dict(meta or {})
     meta.update({"training_documents": len(docs), "candidates": int(len(y)), "positive_candidates": int(y.sum()),
                  "gold_categories": n_gold, "candidate_recall": round(float(y.sum()) / max(n_gold, 1), 4)})
-    return DiagnosisModel(clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
-                          threshold, stats, table, meta)
+    meta["learner"] = kind
+    return DiagnosisModel(weights, bias, mean.tolist(), scale.tolist(), threshold, stats, table, meta, trees, rate)
+
+
+def _learn(X, y, mean, scale, C: float, kind: str):
+    """(weights, bias, trees, learning rate, in-sample probabilities) of a logistic regression or boosted trees."""
+    if kind == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+        clf.fit((X - mean) / scale, y)
+        return clf.coef_[0].tolist(), float(clf.intercept_[0]), None, 0.1, clf.predict_proba((X - mean) / scale)[:, 1]
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rate = 0.1
+    clf = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=rate, subsample=1.0,
+                                     min_samples_leaf=20, random_state=0)
+    clf.fit(X, y)
+    trees = []
+    for est in clf.estimators_[:, 0]:
+        t = est.tree_
+        trees.append({"f": [int(v) if v >= 0 else -1 for v in t.feature],
+                      "t": [round(float(v), 6) for v in t.threshold],
+                      "l": [int(v) for v in t.children_left], "r": [int(v) for v in t.children_right],
+                      "v": [round(float(v), 6) for v in t.value[:, 0, 0]]})
+    raw = clf.decision_function(X[:1])[0]
+    leaves = sum(float(est.tree_.value[est.apply(X[:1])[0], 0, 0]) for est in clf.estimators_[:, 0])
+    bias = float(raw - rate * leaves)
+    # the F1 threshold is chosen on held-out predictions: in-sample trees are over-confident
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    held_out = cross_val_predict(GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=rate,
+                                                            min_samples_leaf=20, random_state=0),
+                                 X, y, cv=KFold(3), method="predict_proba")[:, 1]
+    return [0.0] * X.shape[1], bias, trees, rate, held_out
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray, n_gold: int) -> float:
@@ -151,13 +182,13 @@ def best_threshold(p: np.ndarray, y: np.ndarray, n_gold: int) -> float:
 
 def predict(finder: DiagnosisFinder, model: DiagnosisModel, d: PreparedDocument) -> list[tuple[str, float]]:
     """Ranked (code, score) above the model's threshold, as --all-findings would list them."""
-    saved = finder.model, finder.ngram_matcher
-    finder.set_model(model)
+    saved = finder.model
+    finder.model = model
     try:
-        findings = d.lexicon + finder.learned_findings([d.doc])
+        findings = d.lexicon + learned_findings(finder, d, model.ngrams)
         finder.score(findings, d.length)
     finally:
-        finder.model, finder.ngram_matcher = saved
+        finder.model = saved
     best: dict[str, float] = {}
     for f in findings:
         if f.affirmed and f.score >= model.threshold and f.score > 0:
