@@ -22,6 +22,31 @@ log = logging.getLogger("clincode.api")
 PUBLIC_PATHS = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
+class RequestLog:
+    """Pure ASGI middleware (cheaper than ``@app.middleware``): one log line per request with the
+    route template (``/episodes/{episode_id}``), never the concrete URL or its query string."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), [0]
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            log.info("%s %s %s %.1fms", scope.get("method"), getattr(route, "path", None) or "(unmatched)",
+                     status[0], (time.perf_counter() - started) * 1000)
+
+
 def api_routes(app: FastAPI) -> list[tuple[str, set[str], object]]:
     """Every (path, methods, route) of the app, with included routers flattened
     (FastAPI >= 0.160 keeps included routers as one lazy entry in ``app.routes``)."""
@@ -73,14 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             body["problems"] = problems
         return JSONResponse(body, status_code=exc.status_code)
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", None) or "(unmatched)"
-        log.info("%s %s %s %.1fms", request.method, path, response.status_code, (time.perf_counter() - started) * 1000)
-        return response
+    app.add_middleware(RequestLog)
 
     @app.get("/health", tags=["health"], summary="Liveness: the API answers and the store is reachable")
     def health() -> dict:

@@ -5,8 +5,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..errors import NotFound, ValidationFailed
 from ..models import ClinicianQuery, Document, Episode, Patient, Spell
@@ -41,16 +41,19 @@ class WorklistPage:
     total: int
 
 
-def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | None = None) -> WorklistPage:
-    """Episodes to code, oldest discharge first (the order coding deadlines run in)."""
-    require(actor, "episodes:read")
-    f = filters or WorklistFilters()
+def _open_query_exists():
+    return select(ClinicianQuery.id).where(
+        ClinicianQuery.episode_id == Episode.id, ClinicianQuery.status == "open").exists()
+
+
+def _worklist_select(f: WorklistFilters, *, with_status: bool = True):
+    """The worklist's SELECT of episodes under the filters (the status filter optional)."""
     statuses = (f.status,) if isinstance(f.status, str) else tuple(f.status or ())
     for status in statuses:
         if status not in STATUSES:
             raise ValidationFailed(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     q = select(Episode).join(Episode.spell)
-    if statuses:
+    if statuses and with_status:
         q = q.where(Episode.status.in_(statuses))
     if f.specialty:
         q = q.where(or_(Episode.main_specialty == f.specialty, Episode.treatment_function == f.specialty))
@@ -62,13 +65,20 @@ def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | Non
         q = q.where(Spell.discharge_date >= f.discharged_from)
     if f.discharged_to:
         q = q.where(Spell.discharge_date <= f.discharged_to)
-    if f.has_open_query is not None:
-        open_q = select(ClinicianQuery.id).where(
-            ClinicianQuery.episode_id == Episode.id, ClinicianQuery.status == "open").exists()
+    if f.has_open_query is not None and with_status:
+        open_q = _open_query_exists()
         q = q.where(open_q if f.has_open_query else ~open_q)
     if f.search:
         q = q.join(Spell.patient).where(or_(Spell.spell_number == f.search, Patient.local_patient_id == f.search,
                                               Patient.nhs_number == f.search.replace(" ", "")))
+    return q
+
+
+def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | None = None) -> WorklistPage:
+    """Episodes to code, oldest discharge first (the order coding deadlines run in)."""
+    require(actor, "episodes:read")
+    f = filters or WorklistFilters()
+    q = _worklist_select(f)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     q = (q.options(selectinload(Episode.spell).selectinload(Spell.patient))
          .order_by(Spell.discharge_date.is_(None), Spell.discharge_date, Episode.id)
@@ -76,11 +86,38 @@ def list_worklist(session: Session, actor: Actor, filters: WorklistFilters | Non
     return WorklistPage(list(session.scalars(q)), total)
 
 
+def worklist_counts(session: Session, actor: Actor, filters: WorklistFilters | None = None, *,
+                    discharged_before: datetime | None = None) -> dict[str, int]:
+    """Counts at a glance for the worklist under ``filters`` (their status and open-query filters
+    are ignored), in one query: episodes per status; 'open_query', those not finalised with an
+    open clinician query; and, given ``discharged_before``, 'discharged_before', those not
+    finalised discharged before it (past a coding deadline)."""
+    require(actor, "episodes:read")
+    sub = _worklist_select(filters or WorklistFilters(), with_status=False).with_only_columns(
+        Episode.status.label("status"), _open_query_exists().label("open_query"),
+        Spell.discharge_date.label("discharged")).subquery()
+    not_final = sub.c.status != "finalised"
+    late = (sub.c.discharged < discharged_before) if discharged_before is not None else None
+    columns = [sub.c.status, func.count(),
+               func.sum(case((and_(not_final, sub.c.open_query), 1), else_=0))]
+    if late is not None:
+        columns.append(func.sum(case((and_(not_final, late), 1), else_=0)))
+    counts: dict[str, int] = {status: 0 for status in STATUSES}
+    counts["open_query"] = counts["discharged_before"] = 0
+    for row in session.execute(select(*columns).group_by(sub.c.status)):
+        counts[row[0]] = counts.get(row[0], 0) + int(row[1])
+        counts["open_query"] += int(row[2] or 0)
+        if late is not None:
+            counts["discharged_before"] += int(row[3] or 0)
+    return counts
+
+
 def get_episode(session: Session, actor: Actor, episode_id: int) -> Episode:
     """One episode with its spell, patient, documents, codes and queries loaded."""
     require(actor, "episodes:read")
+    # one joined query for the episode, spell and patient; one each for the three collections
     q = (select(Episode).where(Episode.id == episode_id).options(
-        selectinload(Episode.spell).selectinload(Spell.patient),
+        joinedload(Episode.spell).joinedload(Spell.patient),
         selectinload(Episode.documents), selectinload(Episode.codes), selectinload(Episode.queries)))
     episode = session.scalars(q).first()
     if episode is None:
@@ -226,7 +263,7 @@ def episode_label(episode: Episode) -> str:
 
 
 __all__ = [
-    "STATUSES", "WorklistFilters", "WorklistPage", "list_worklist", "get_episode", "assign_episode",
+    "STATUSES", "WorklistFilters", "WorklistPage", "list_worklist", "worklist_counts", "get_episode", "assign_episode",
     "upsert_patient", "upsert_spell", "upsert_episode", "add_document", "ingest_record",
     "latest_episode_of_spell", "episode_label", "load_episode",
 ]

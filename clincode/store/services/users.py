@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..models import ApiToken, User, utcnow
@@ -93,7 +93,8 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> U
     """The active user holding this token, or None (unknown, revoked or expired)."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+                          .options(joinedload(ApiToken.user))).first()
     if row is None or row.revoked_at is not None:
         return None
     now = now or utcnow()

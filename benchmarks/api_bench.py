@@ -1,0 +1,171 @@
+"""API benchmark: 20 concurrent clients on loopback reading and coding episodes.
+
+    .venv/bin/python benchmarks/api_bench.py [--clients 20] [--reads 400] [--codings 100]
+                                            [--database-url URL] [--workers 1]
+
+Starts its own `clincode serve` on a free port against a fresh database (a temporary SQLite file
+unless --database-url is given), loads synthetic episodes built from the sample discharge
+summary, then measures:
+  read:   GET /episodes/{id}        (target p95 < 50 ms)
+  coding: POST /episodes/{id}/code  (target p95 < 200 ms for a typical discharge summary)
+It prints throughput and p50/p95/p99 latencies, then stops the server. Bounded in requests and
+in time (--timeout seconds overall).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SUMMARY = (ROOT / "samples" / "discharge_summary_cholecystitis.txt").read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nhs_numbers(n: int) -> list[str]:
+    from clincode.store.nhs_number import check_digit
+
+    out, i = [], 200000
+    while len(out) < n:
+        nine = f"999{i:06d}"
+        digit = check_digit(nine)
+        if digit is not None:
+            out.append(nine + str(digit))
+        i += 1
+    return out
+
+
+def prepare(url: str, episodes: int) -> str:
+    """Schema, a coder with a token, and ``episodes`` synthetic episodes; returns the token."""
+    from clincode.store import Database, upgrade
+    from clincode.store import services as sv
+    from clincode.store.records import EpisodeRecord
+
+    upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        sv.create_user(s, sv.SYSTEM, "bench", "coder")
+        token = sv.issue_token(s, sv.SYSTEM, "bench", "bench")
+        for i, nhs in enumerate(nhs_numbers(episodes)):
+            sv.ingest_record(s, sv.INTEGRATION, EpisodeRecord.model_validate({
+                "patient": {"nhs_number": nhs},
+                "spell": {"spell_number": f"BENCH{i:05d}", "admission_date": "2026-03-01T09:00:00+00:00",
+                          "discharge_date": "2026-03-04T12:00:00+00:00"},
+                "documents": [{"text": SUMMARY + f"\nRef {i}", "doc_type": "discharge_summary"}]}))
+    db.dispose()
+    return token
+
+
+def percentiles(samples: list[float]) -> dict:
+    s = sorted(samples)
+    pick = lambda p: s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]  # noqa: E731
+    return {"n": len(s), "p50": pick(50), "p95": pick(95), "p99": pick(99), "mean": statistics.fmean(s)}
+
+
+async def phase(base: str, token: str, clients: int, total: int, make_request, deadline: float):
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    queue = list(range(total))
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client_loop(client: httpx.AsyncClient):
+        while queue and time.monotonic() < deadline:
+            i = queue.pop()
+            method, path = make_request(i)
+            t0 = time.perf_counter()
+            r = await client.request(method, path, headers=headers, json={} if method == "POST" else None)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code >= 400:
+                errors[r.status_code] = errors.get(r.status_code, 0) + 1
+
+    started = time.perf_counter()
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+    wall = time.perf_counter() - started
+    return latencies, errors, wall
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--reads", type=int, default=400)
+    ap.add_argument("--codings", type=int, default=100)
+    ap.add_argument("--episodes", type=int, default=50)
+    ap.add_argument("--database-url")
+    ap.add_argument("--timeout", type=float, default=300, help="stop measuring after this many seconds")
+    args = ap.parse_args()
+
+    tmp = tempfile.TemporaryDirectory(prefix="clincode-bench-")
+    url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    token = prepare(url, args.episodes)
+    port = free_port()
+    env = {**os.environ, "CLINCODE_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "clincode.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+                              if (ROOT / "clincode" / "cli" / "__main__.py").exists() else
+                              [str(Path(sys.executable).parent / "clincode"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() - t0 > 120:
+                print("server did not start:", server.stderr.read().decode()[-2000:] if server.stderr else "")
+                return 1
+            time.sleep(0.2)
+        startup = time.monotonic() - t0
+        deadline = time.monotonic() + args.timeout
+        ids = list(range(1, args.episodes + 1))
+        rng = random.Random(7)
+        # warm-up: the first coding loads nothing new (the server preloads the engine) but fills caches
+        asyncio.run(phase(base, token, 2, 4, lambda i: ("POST", f"/episodes/{ids[i]}/code"), deadline))
+        results = {}
+        for name, total, maker in [
+            ("read", args.reads, lambda i: ("GET", f"/episodes/{rng.choice(ids)}")),
+            ("coding", args.codings, lambda i: ("POST", f"/episodes/{rng.choice(ids)}/code")),
+        ]:
+            lat, errors, wall = asyncio.run(phase(base, token, args.clients, total, maker, deadline))
+            results[name] = {**percentiles(lat), "throughput_rps": len(lat) / wall, "errors": errors}
+        print(f"server start (engine preloaded): {startup:.1f} s; database: {url.split(':')[0]}; "
+              f"clients: {args.clients}; cores: {os.cpu_count()}")
+        print(f"{'':8}{'n':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  errors  target")
+        targets = {"read": 50, "coding": 200}
+        for name, r in results.items():
+            verdict = "met" if r["p95"] < targets[name] else "MISSED"
+            print(f"{name:8}{r['n']:>6}{r['throughput_rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
+                  f"  {sum(r['errors'].values()):>6}  p95<{targets[name]} ms {verdict}")
+        print(json.dumps({k: {kk: (round(vv, 2) if isinstance(vv, float) else vv) for kk, vv in v.items()}
+                          for k, v in results.items()}))
+        return 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
