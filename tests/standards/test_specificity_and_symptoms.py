@@ -115,3 +115,17 @@ def test_symptom_code_outside_chapter_xviii(build):
     text = "DIAGNOSIS: Right ureteric calculus. Renal colic."
     ep = build.code(text, [("N20.1", "Right ureteric calculus", "diagnosis"), ("N23", "Renal colic", "diagnosis")])
     assert build.codes(ep) == ["N20.1"]
+
+
+def test_diabetes_type_not_stated_becomes_e14_with_query(build):
+    text = "DIAGNOSIS: Bladder calculus. He is a diabetic with obesity."
+    ep = build.code(text, [("N21.0", "Bladder calculus", "diagnosis"), ("E11.9", "diabetic", "diagnosis")])
+    assert "E14.9" in build.codes(ep) and "E11.9" not in build.codes(ep)
+    assert any(q.code == "E14.9" for q in ep.queries)
+
+
+def test_diabetes_type_stated_is_kept(build):
+    text = "DIAGNOSIS: Bladder calculus. Type 2 diabetes mellitus on metformin."
+    ep = build.code(text, [("N21.0", "Bladder calculus", "diagnosis"), ("E11.9", "Type 2 diabetes mellitus", "diagnosis")])
+    assert "E11.9" in build.codes(ep)
+    assert not any(q.code and q.code.startswith("E1") for q in ep.queries)
