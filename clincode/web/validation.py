@@ -61,9 +61,9 @@ def validate_code(system: str, raw: str, *, primary: bool = False, sex: str | No
                 out.title = result.code.title
             for failure in result.failures:
                 add(failure.reason, failure.severity)
-    for problem in stored.problems:
-        # The existence checks say the same thing twice in different words: keep the first.
-        if problem.startswith("not a code") and any(m.severity == "error" for m in out.messages):
-            continue
-        add(problem, "error")
+    # The store's checks mostly repeat the classification's in other words; they are shown
+    # only when the classification found no error, so that a refusal on saving is never a surprise.
+    if not any(m.severity == "error" for m in out.messages):
+        for problem in stored.problems:
+            add(problem, "error")
     return out

@@ -1,8 +1,8 @@
 """The worklist page's content: episodes to code with their deadlines, filters and counts.
 
 Episodes come from ``clincode.store.services.list_worklist`` (which checks the reader's role);
-counts at a glance are the totals of the same call under each status, so they always agree with
-the list the coder gets by clicking them, and they follow the specialty/consultant filters.
+counts at a glance come from ``worklist_counts`` under the same filters in one query, so they agree
+with the list the coder gets by clicking them and follow the specialty/consultant filters.
 """
 from __future__ import annotations
 
@@ -116,15 +116,19 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
         params = query.params(**change)
         return base_url + ("?" + urlencode(params) if params else "")
 
-    counts = []
-    for key, label in (("", "To code"), ("overdue", "Past local target"), ("uncoded", "Not started"),
-                       ("proposed", "Engine proposal ready"), ("in_progress", "In progress"),
-                       ("awaiting_query", "Awaiting clinician query"), ("finalised", "Coded")):
-        cf = _filters(query, today, rules, status_key=key)
-        cf.limit = 1
-        number = page.total if key == query.status else services.list_worklist(session, actor, cf).total
-        counts.append({"key": key, "label": label, "number": number, "active": key == query.status,
-                       "href": href(status=key, page=1)})
+    cutoff = overdue_before(today, rules)
+    totals = services.worklist_counts(session, actor, _filters(query, today, rules, status_key="all"),
+                                      discharged_before=datetime.combine(cutoff, time.min, tzinfo=timezone.utc))
+    numbers = {
+        "": sum(totals.get(s, 0) for s in TO_CODE), "overdue": totals["discharged_before"],
+        "uncoded": totals["uncoded"], "proposed": totals["proposed"], "in_progress": totals["in_progress"],
+        "awaiting_query": totals["open_query"], "finalised": totals["finalised"],
+    }
+    counts = [{"key": key, "label": label, "number": numbers[key], "active": key == query.status,
+               "href": href(status=key, page=1)}
+              for key, label in (("", "To code"), ("overdue", "Past local target"), ("uncoded", "Not started"),
+                                 ("proposed", "Engine proposal ready"), ("in_progress", "In progress"),
+                                 ("awaiting_query", "Awaiting clinician query"), ("finalised", "Coded"))]
 
     first = (query.page - 1) * PAGE_SIZE + 1 if page.total else 0
     last = min(page.total, query.page * PAGE_SIZE)

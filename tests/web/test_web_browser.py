@@ -170,3 +170,68 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
         assert [q.status for q in episode.queries] == ["closed"]
         actions = [e.action for e in services.audit_trail(session, Actor("amira.shah", "coder"), episode_id=episode_id)]
         assert {"run_engine", "accept_proposal", "add_code", "amend_code", "raise_query", "finalise"} <= set(actions)
+
+
+def test_keyboard_only_coding_and_a_query_from_selected_words(web_server, page, artifacts):
+    base, db, tokens, ids = web_server
+    sign_in(page, base, "tom.reed", tokens["tom.reed"])
+    page.goto(f"{base}/episodes/{ids[1]}")  # the hip replacement operation note
+    expect(page.locator(".cc-doc__text")).to_contain_text("total hip replacement")
+
+    run = page.get_by_role("button", name=re.compile("^Run the coding engine"))
+    run.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.cc-code--proposed").first).to_be_visible(timeout=60000)
+
+    # j focuses the first code; e shows its evidence; a accepts it -- no mouse
+    page.locator("body").focus()
+    page.keyboard.press("j")
+    focused_row = page.locator("li.cc-code:focus-within")
+    expect(focused_row).to_have_count(1)
+    key = focused_row.get_attribute("data-key")
+    page.keyboard.press("e")
+    expect(page.locator("mark.cc-evidence.cc-on").first).to_be_visible()
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("a")
+    expect(page.locator(f"ol.cc-code-list li.cc-code[data-key='{key}']")).to_be_visible()
+    # focus comes back to the accepted code, so the coder carries on from there
+    expect(page.locator(f"li.cc-code[data-key='{key}'] .cc-code__focus")).to_be_focused()
+
+    # Enter on highlighted words jumps to their code
+    page.locator("mark.cc-evidence").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.cc-code.cc-on").first).to_be_visible()
+
+    # select words in the document, raise a query about them
+    page.evaluate("""() => {
+        const text = document.querySelector('.cc-doc__text');
+        const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+        let node; while ((node = walker.nextNode())) {
+            const i = node.textContent.indexOf('Osteoarthritis of the right hip');
+            if (i >= 0) { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 31);
+                          const s = window.getSelection(); s.removeAllRanges(); s.addRange(r); return; }
+        }
+    }""")
+    page.get_by_role("button", name="Raise a query about the selected words").click()
+    expect(page.get_by_label("Words in the notes it is about (optional)")).to_have_value("“Osteoarthritis of the right hip”")
+    expect(page.get_by_label("Question for the clinician")).to_be_focused()
+    page.keyboard.type("Please confirm whether the osteoarthritis is primary or secondary.")
+    page.get_by_role("button", name="Raise query").click()
+    expect(page.locator(".cc-query--open")).to_contain_text("primary or secondary")
+    page.locator("#queries").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "09-query-from-selection.png"))
+
+    # the open query shows on the clinician queries list
+    page.get_by_role("link", name="Clinician queries").click()
+    expect(page.locator("table")).to_contain_text("primary or secondary")
+    page.screenshot(path=str(artifacts / "10-clinician-queries.png"))
+
+
+def test_auditor_reads_but_cannot_code(web_server, page):
+    base, _, tokens, ids = web_server
+    sign_in(page, base, "alex.audit", tokens["alex.audit"])
+    page.goto(f"{base}/episodes/{ids[2]}")
+    expect(page.get_by_role("heading", name="Diagnoses (ICD-10)")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Run the coding engine"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Finalise coding")).to_have_count(0)

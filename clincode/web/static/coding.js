@@ -48,7 +48,43 @@
     }
   }
 
+  // Raise a clinician query from a code ("Query" on its row) or from words selected in a document.
+  function openQuery(code, words) {
+    var box = document.getElementById("raise-query");
+    if (!box) { return; }
+    box.open = true;
+    if (code !== null) { document.getElementById("query-code").value = code; }
+    if (words) { document.getElementById("query-reason").value = "\u201c" + words + "\u201d"; }
+    var question = document.getElementById("query-question");
+    box.scrollIntoView({ block: "center" });
+    question.focus();
+  }
+
+  var selected = "";
+  document.addEventListener("selectionchange", function () {
+    var tools = document.getElementById("selection-tools");
+    if (!tools) { return; }
+    var sel = window.getSelection();
+    var text = sel && sel.rangeCount ? sel.toString().trim() : "";
+    var inDoc = text && sel.anchorNode && sel.anchorNode.parentElement &&
+      sel.anchorNode.parentElement.closest(".cc-doc__text");
+    if (inDoc && text.length <= 500) {
+      selected = text;
+      tools.hidden = false;
+    } else if (!tools.contains(document.activeElement)) {
+      tools.hidden = true;
+    }
+  });
+
   document.addEventListener("click", function (ev) {
+    var q = ev.target.closest("[data-query-code]");
+    if (q) { ev.preventDefault(); openQuery(q.dataset.queryCode, ""); return; }
+    if (ev.target.closest("#query-selection")) {
+      ev.preventDefault();
+      openQuery(null, selected);
+      document.getElementById("selection-tools").hidden = true;
+      return;
+    }
     var btn = ev.target.closest("[data-show-evidence]");
     if (btn) {
       ev.preventDefault();
@@ -101,13 +137,23 @@
     }
   });
 
-  // After htmx replaces the codes panel, keep keyboard focus where the coder was working.
-  document.addEventListener("htmx:afterSwap", function (ev) {
-    var keep = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt &&
-      ev.detail.requestConfig.elt.dataset ? ev.detail.requestConfig.elt.dataset.refocus : null;
-    if (keep) {
-      var el = document.getElementById(keep);
-      if (el) { (el.querySelector(".cc-code__focus") || el).focus(); }
+  // The documents pane is re-rendered with every change (so its marks match the codes): keep
+  // the coder's place in it, and keyboard focus on the code they were working on.
+  var docsScroll = 0;
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var docs = document.getElementById("docs");
+    docsScroll = docs ? docs.scrollTop : 0;
+    var elt = ev.detail && ev.detail.elt;
+    refocus = elt && elt.dataset ? elt.dataset.refocus || null : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var docs = document.getElementById("docs");
+    if (docs && docsScroll) { docs.scrollTop = docsScroll; }
+    if (refocus) {
+      var row = document.querySelector('.cc-code[data-key="' + refocus + '"]');
+      if (row) { (row.querySelector(".cc-code__focus") || row).focus({ preventScroll: false }); }
+      refocus = null;
     }
   });
 })();

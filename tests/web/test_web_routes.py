@@ -1,0 +1,152 @@
+"""The web application's rules without a browser: sign-in, roles, CSRF, the optimistic lock,
+bad input, and the worklist's order, counts and filters."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clincode.store import services
+from clincode.store.services import Actor
+from clincode.store.testing import temporary_database
+from clincode.web import create_web_app
+from clincode.web.sample import add_user, populate
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def store(settings):
+    with temporary_database("sqlite") as db:
+        ids = populate(db, 14, today=TODAY)
+        tokens = {u: add_user(db, u, role) for u, role in
+                  (("cara", "coder"), ("dev", "coder"), ("audrey", "auditor"), ("ian", "integration"))}
+        yield db, ids, tokens
+
+
+def client_for(store, settings, username=None) -> TestClient:
+    db, _, tokens = store
+    client = TestClient(create_web_app(db, settings, today=lambda: TODAY))
+    if username:
+        r = client.post("/login", data={"username": username, "token": tokens[username]}, follow_redirects=False)
+        assert r.status_code == 303
+    return client
+
+
+def csrf(client, path) -> str:
+    return re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text).group(1)
+
+
+def version(client, path) -> str:
+    return re.search(r'id="episode-version" name="version" value="(\d+)"', client.get(path).text).group(1)
+
+
+def test_pages_need_sign_in_and_return_to_the_page_asked_for(store, settings):
+    _, ids, tokens = store
+    client = client_for(store, settings)
+    r = client.get(f"/episodes/{ids[0]}", follow_redirects=False)
+    assert r.status_code == 303 and "/login?next=%2Fepisodes%2F" in r.headers["location"]
+    r = client.post("/login", data={"username": "cara", "token": tokens["cara"], "next": f"/episodes/{ids[0]}"},
+                    follow_redirects=False)
+    assert r.headers["location"] == f"/episodes/{ids[0]}"
+    # someone else's token under this name is refused; an outside next is ignored
+    bad = client_for(store, settings).post("/login", data={"username": "cara", "token": tokens["dev"]})
+    assert bad.status_code == 401 and "not right" in bad.text
+    r = client_for(store, settings).post("/login", data={"username": "cara", "token": tokens["cara"],
+                                                         "next": "//evil.example/"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+def test_htmx_request_without_session_is_sent_to_sign_in(store, settings):
+    _, ids, _ = store
+    r = client_for(store, settings).post(f"/episodes/{ids[0]}/run", headers={"HX-Request": "true"})
+    assert r.status_code == 204 and "/login" in r.headers["HX-Redirect"]
+
+
+def test_integration_role_cannot_read_the_worklist(store, settings):
+    client = client_for(store, settings, "ian")
+    r = client.get("/")
+    assert r.status_code == 403 and "may not" in r.text
+
+
+def test_changes_need_the_csrf_token(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "cara")
+    path = f"/episodes/{ids[3]}"
+    v = version(client, path)
+    r = client.post(f"{path}/codes", data={"version": v, "system": "icd10", "code": "I10"}, headers={"HX-Request": "true"})
+    assert "expired" in r.text and r.headers["HX-Retarget"] == "#messages"
+    r = client.post(f"{path}/codes", data={"version": v, "system": "icd10", "code": "I10"},
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf(client, path)})
+    assert r.status_code == 200 and 'data-key="icd10-I10"' in r.text
+
+
+def test_auditor_may_read_but_not_change(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "audrey")
+    path = f"/episodes/{ids[4]}"
+    page = client.get(path)
+    assert page.status_code == 200 and "Add a code" not in page.text
+    r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "icd10", "code": "I10"},
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf(client, path)})
+    assert "auditor role may not" in r.text
+
+
+def test_two_coders_do_not_overwrite_each_other(store, settings):
+    db, ids, _ = store
+    path = f"/episodes/{ids[5]}"
+    cara, dev = client_for(store, settings, "cara"), client_for(store, settings, "dev")
+    seen_by_both = version(cara, path)
+    assert version(dev, path) == seen_by_both
+    r = cara.post(f"{path}/codes", data={"version": seen_by_both, "system": "icd10", "code": "J18.9", "primary": "1"},
+                  headers={"HX-Request": "true", "X-CSRF-Token": csrf(cara, path)})
+    assert "Added J18.9" in r.text
+    r = dev.post(f"{path}/codes", data={"version": seen_by_both, "system": "icd10", "code": "J44.9"},
+                 headers={"HX-Request": "true", "X-CSRF-Token": csrf(dev, path)})
+    assert "changed by someone else" in r.text
+    with db.session() as session:
+        codes = [c.code for c in services.get_episode(session, Actor("cara", "coder"), ids[5]).codes]
+    assert codes == ["J18.9"]
+
+
+def test_invalid_code_is_refused_with_its_reason_and_nothing_lost(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "cara")
+    path = f"/episodes/{ids[6]}"
+    token = csrf(client, path)
+    r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "icd10", "code": "K80"},
+                    headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert "subdivided" in r.text and "Traceback" not in r.text
+    # live validation: the patient's sex is taken into account (ids[11] is a gynaecology patient)
+    gyn = f"/episodes/{ids[11]}"
+    r = client.get(f"{gyn}/validate", params={"system": "icd10", "code": "N40", "primary": "1"})
+    assert r.status_code == 200 and "data-valid=\"no\"" in r.text and "male patients only" in r.text
+    r = client.get(f"{gyn}/validate", params={"system": "icd10", "code": "G01", "primary": "1"})
+    assert "asterisk" in r.text
+    r = client.get(f"{gyn}/validate", params={"system": "icd10", "code": "N92.0"})
+    assert "data-valid=\"yes\"" in r.text and "Excessive" in r.text
+    # a missing episode is a clear page, not a traceback
+    r = client.get("/episodes/999999")
+    assert r.status_code == 404 and "no episode 999999" in r.text
+
+
+def test_worklist_order_counts_and_filters(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "cara")
+    html = client.get("/").text
+    dates = re.findall(r'<td class="nhsuk-table__cell cc-nowrap">(\d\d \w{3} \d{4})</td>', html)
+    from datetime import datetime
+
+    parsed = [datetime.strptime(d, "%d %b %Y") for d in dates]
+    assert parsed and parsed == sorted(parsed)
+    counts = dict(re.findall(r'cc-count__number">([\d,]+)</span>\s*<span class="cc-count__label">([^<]+)<', html))
+    by_label = {label: int(n.replace(",", "")) for n, label in counts.items()}
+    assert by_label["To code"] == len(re.findall(r"/episodes/\d+\"", html))
+    surgery = client.get("/", params={"specialty": "100"}).text
+    assert "General Surgery (100)" in surgery and "Urology (101)</td>" not in surgery
+    finalised = client.get("/", params={"status": "finalised"}).text
+    assert "No episodes match" in finalised or "Coded" in finalised
+    # a nonsense status is treated as the default view, not an error
+    assert client.get("/", params={"status": "nonsense"}).status_code == 200
