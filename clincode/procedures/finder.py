@@ -38,7 +38,7 @@ _COUNT = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|single|multiple)\s+(?:[\w-]+\s+){0,3}?(stents?|lesions?|polyps?|grafts?)\b",
     re.I,
 )
-_TIMES = re.compile(r"^\s*(?:x|times|\*)\s*(\d)\b", re.I)  # "CABG x3" right after the name
+_TIMES = re.compile(r"\s*(?:x|times|\*)\s*(\d)\b", re.I)  # "CABG x3" right after the name
 _ARTERY = re.compile(r"\b(?:(femoral|radial|brachial|subclavian)\s+(?:artery|arterial|approach|access|sheath)|groin)\b", re.I)
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "multiple": 3}
@@ -180,8 +180,10 @@ class ProcedureFinder:
         laterality, lat_source = self._laterality(doc, m, t_lo, t_hi, span)
         approach = self._approach(doc, m, t_lo, t_hi, span)
         devices = self._devices(doc, m, c_lo, c_hi, t_lo, t_hi, span)
-        code, variant = _variant(entry, devices, laterality)
         site = entry.site or self._site(doc, entry, m, t_lo, t_hi, span)
+        if site and site.split()[0][:3] in ("Z47", "Z48"):  # skin of head or neck has its own codes
+            devices.add("headneck")
+        code, variant = _variant(entry, devices, laterality)
         image = self._image(doc) if "img" in entry.flags else None
 
         score = (0.9 if kind == "statement" else 0.6 if kind == "narrative" else 0.3)

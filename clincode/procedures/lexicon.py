@@ -250,6 +250,7 @@ def read_terms(path: Path, source: str = "lexicon") -> list[Entry]:
 
 
 _TITLE_SKIP = re.compile(r"^(other specified|unspecified)\b", re.I)
+_LESION_OF = re.compile(r"^(\w+(?: \w+)?) of lesion of (\w+(?: \w+)?)$", re.I)
 _TITLE_TRIM = re.compile(r"\s+(NEC|NOC|HFQ)\b.*$")
 
 
@@ -262,9 +263,12 @@ def title_entries(opcs4) -> list[Entry]:
         if _TITLE_SKIP.match(code.title):
             continue
         term = _TITLE_TRIM.sub("", code.title).strip()
-        if len(term.split()) < 1:
+        if not term:
             continue
         out.append(Entry(term, code.code, source="opcs-title", rank=2))
+        lesion = _LESION_OF.match(term)
+        if lesion:  # "Excision of lesion of tongue" is written "excision of tongue lesion"
+            out.append(Entry(f"{lesion.group(1)} of {lesion.group(2)} lesion", code.code, source="opcs-title", rank=2))
     return out
 
 

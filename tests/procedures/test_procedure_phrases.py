@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PHRASES = Path(__file__).with_name("phrases.tsv")
+PHRASES = [Path(__file__).with_name("phrases.tsv"), Path(__file__).with_name("phrases_second_batch.tsv")]
 MIN_HIT_RATE = 0.9
 
 
 def _cases() -> list[tuple[str, list[str]]]:
     out = []
-    for line in PHRASES.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            statement, codes = line.split("\t")
-            out.append((statement, codes.split()))
+    for path in PHRASES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                statement, codes = line.split("\t")
+                out.append((statement, codes.split()))
     return out
 
 
