@@ -80,7 +80,7 @@ class AlphabeticIndex:
         self.entries = entries
         self._children: dict[int, list[int]] = {}
         self._mains: dict[tuple[str, str], int] = {}
-        self._word_cache: dict[int, tuple[str, ...]] = {}
+        self._word_cache: dict[int, dict[str, int]] = {}
         for i, entry in enumerate(entries):
             if entry.parent >= 0:
                 self._children.setdefault(entry.parent, []).append(i)
@@ -152,32 +152,34 @@ class AlphabeticIndex:
             pos, parts = found
         return pos
 
-    def _words(self, pos: int) -> tuple[str, ...]:
-        """An entry's term as references quote it, then each of its comma-separated parts."""
-        words = self._word_cache.get(pos)
-        if words is None:
-            term = self.entries[pos].term
-            words = (_comparable(term),) + tuple(_comparable(p) for p in term.split(","))
-            self._word_cache[pos] = words
-        return words
+    def _child_words(self, pos: int) -> dict[str, int]:
+        """Children of ``pos`` by the words references use for them: the whole term first, then
+        each comma-separated part ("myocardium" for "myocardium, myocardial"); built on first use."""
+        table = self._word_cache.get(pos)
+        if table is None:
+            table = {}
+            kids = self._children.get(pos, [])
+            for k in kids:
+                table.setdefault(_comparable(self.entries[k].term), k)
+            for k in kids:
+                for part in self.entries[k].term.split(","):
+                    table.setdefault(_comparable(part), k)
+            self._word_cache[pos] = table
+        return table
 
     def _match_child(self, pos: int, parts: list[str]) -> tuple[int, list[str]] | None:
         """The child matching the longest run of leading parts; looks through connective levels
         ("with", "in", "due to"), which references skip: "Calculus, gallbladder, with cholecystitis"
         is the index's "Calculus > gallbladder > with > cholecystitis"."""
-        kids = self._children.get(pos, [])
+        table = self._child_words(pos)
         for cut in range(len(parts), 0, -1):
-            want = _comparable(", ".join(parts[:cut]))
-            for k in kids:
-                if self._words(k)[0] == want:
-                    return k, parts[cut:]
-            for k in kids:  # "myocardium" for the subterm "myocardium, myocardial"
-                if want in self._words(k):
-                    return k, parts[cut:]
+            k = table.get(_comparable(", ".join(parts[:cut])))
+            if k is not None:
+                return k, parts[cut:]
         first = _comparable(parts[0])
-        for k in kids:
-            term = self._words(k)[0]
-            if term in _CONNECTIVES:
+        for term in _CONNECTIVES:
+            k = table.get(term)
+            if k is not None:
                 rest = [first[len(term) + 1:]] + parts[1:] if first.startswith(term + " ") else parts
                 found = self._match_child(k, rest)
                 if found is not None:
@@ -185,13 +187,13 @@ class AlphabeticIndex:
         return None
 
 
-_CONNECTIVES = {"with", "without", "in", "due to", "of", "by"}
+_CONNECTIVES = ("with", "without", "in", "due to", "of", "by")
 
 
 def _comparable(term: str) -> str:
     """Index words as references quote them: lower case, single spaces, no trailing NOS/NEC."""
-    term = re.sub(r"\s+", " ", term.lower()).strip()
-    return re.sub(r" (nos|nec)$", "", term)
+    term = " ".join(term.lower().split())
+    return term[:-4] if term.endswith((" nos", " nec")) else term
 
 
 def load_index(settings: Settings | None = None) -> AlphabeticIndex:
@@ -261,8 +263,7 @@ def _modifiers(text: str) -> tuple[str, ...]:
 
 
 def _clean(text: str | None) -> str | None:
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return text or None
+    return " ".join(text.split()) if text and not text.isspace() else None
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def _add_index(si: SearchIndex, index) -> None:
     for entry in index:
         if entry.source == "neoplasm":
             if entry.codes_by_behaviour:
-                site = [w for part in entry.path[1:] for w in words(part, expand=False)]
+                site = [w for part in entry.path[1:] for w in _part_words(part)[0] + _part_words(part)[1]]
                 for behaviour, (extra, prior) in _NEOPLASM_WORDS.items():
                     code = entry.codes_by_behaviour.get(behaviour)
                     if code:
@@ -154,10 +155,10 @@ def _add_index(si: SearchIndex, index) -> None:
         # comma are alternative forms of the same term, so they may match but are not required.
         required, alternatives = [], []
         for part in entry.path:
-            first, _, rest = part.partition(",")
-            required += words(first, expand=False)
-            alternatives += words(rest, expand=False)
-        main = words(entry.path[0].partition(",")[0], expand=False)
+            first, rest = _part_words(part)
+            required += first
+            alternatives += rest
+        main = list(_part_words(entry.path[0])[0])
         path = entry.display_path + (f" (see {entry.see})" if not entry.code and entry.see else "")
         optional = _modifier_words(entry) + alternatives
         boost = 0.97 if _is_residual(entry.term) else 1.0
@@ -167,6 +168,14 @@ def _add_index(si: SearchIndex, index) -> None:
         elif entry.source == "external":
             boost *= 0.85
         si.add(System.ICD10, code, path, required, optional=optional, boost=boost, main=main)
+
+
+@lru_cache(maxsize=None)
+def _part_words(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words of one index level: before its first comma (required) and after (alternatives).
+    Cached: the same levels ("with", "acute", "Diabetes, diabetic") recur thousands of times."""
+    first, _, rest = part.partition(",")
+    return tuple(words(first, expand=False)), tuple(words(rest, expand=False))
 
 
 def _is_residual(text: str) -> bool:
