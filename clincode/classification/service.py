@@ -1,7 +1,6 @@
 """Load the classifications named by the settings, once per process (and compiled on disk)."""
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,8 +18,6 @@ from .tables import ClassificationTable
 if TYPE_CHECKING:  # pragma: no cover
     from .search import SearchHit
     from .validation import ValidationResult
-
-log = logging.getLogger(__name__)
 
 OPCS4_UNAVAILABLE = (
     "OPCS-4 coding is unavailable: no OPCS-4 classification file was found "
@@ -117,6 +114,10 @@ def load_classifications(settings: Settings | None = None) -> Classifications:
 
 @lru_cache(maxsize=8)
 def _load(directory: Path | None, cache_dir: Path | None) -> Classifications:
+    if directory is not None and not directory.is_dir():
+        # A mistyped CLINCODE_CLASSIFICATION_DIR must not silently become the WHO fallback.
+        raise FileNotFoundError(f"classification folder {directory} does not exist "
+                                "(CLINCODE_CLASSIFICATION_DIR / --classification-dir)")
     sources = detect(directory)
     files = sources.files or [Path(__file__)]  # the fallback depends on the installed package only
     return cached(f"classifications-{sources.kind}", files, cache_dir, lambda: _build(sources, directory))

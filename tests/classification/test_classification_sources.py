@@ -85,3 +85,10 @@ def test_detect_recognises_each_kind_of_folder(settings, tmp_path):
     assert detect(tmp_path).kind == "who-fallback"
     assert detect(None).kind == "who-fallback"
     assert detect(tmp_path / "missing").kind == "who-fallback"
+
+
+def test_a_mistyped_classification_dir_is_an_error_not_a_silent_fallback(tmp_path):
+    from clincode.config import Settings
+
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_classifications(Settings(classification_dir=tmp_path / "typo", cache_dir=tmp_path))
