@@ -100,7 +100,9 @@ def dagger_and_asterisk(episode: DiagnosisEpisode, classifications) -> None:
 
 
 # --- injuries and external causes -----------------------------------------------------------
-_INJURY = ("S", "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T70", "T71", "T72", "T73", "T74", "T75", "T76", "T77", "T78", "T79")
+# Injuries, burns, poisonings and effects of external causes that take a Chapter XX cause code.
+# T76-T78 (unspecified effects, adverse effects and allergy NEC) are left out: no single cause applies.
+_INJURY = ("S", "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T70", "T71", "T72", "T73", "T74", "T75", "T79")
 
 
 def _is_injury(code: str) -> bool:
@@ -218,7 +220,7 @@ def organisms_follow_infection(episode: DiagnosisEpisode, classifications=None) 
         match = _CULTURE.search(episode.text)
         if match:
             inf = infections[0]
-            episode.query(f"Please state the organism identified for the {inf.title.lower() or inf.code}, "
+            episode.query(f"Please state the organism identified for the infection coded {inf.code}, "
                           f"if the {match.group().lower()} result is known.",
                           "An identified organism is coded with B95-B98 after the infection.", inf.code, inf.evidence)
 
