@@ -19,7 +19,12 @@ from .learned import NgramMatcher
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
 from .model import DiagnosisModel, ModelError
-from .normalise import Token, tokenise
+from .normalise import Token, term_words, tokenise
+
+try:  # abbreviation senses from the text package (optional: older text packages lack it)
+    from ..text.abbreviations import find_abbreviations
+except ImportError:  # pragma: no cover
+    find_abbreviations = None
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,28 @@ class TokenisedDocument:
 
 
 def tokenise_document(parsed) -> TokenisedDocument:
-    return TokenisedDocument(parsed, [(s, tokenise(s.text, s.start)) for s in parsed.sentences])
+    """Tokens of every sentence; a codable abbreviation's token carries the words of its expansion
+    (clincode.text resolves ambiguous ones such as MS or PE from context), so "paroxysmal AF" meets
+    "Fibrillation > atrial > paroxysmal" and the evidence stays on the abbreviation as written."""
+    expansions = _abbreviation_forms(parsed)
+    sentences = []
+    for s in parsed.sentences:
+        tokens = tokenise(s.text, s.start)
+        if expansions:
+            tokens = [Token(t.start, t.end, expansions[t.start]) if t.start in expansions else t for t in tokens]
+        sentences.append((s, tokens))
+    return TokenisedDocument(parsed, sentences)
+
+
+def _abbreviation_forms(parsed) -> dict[int, tuple[str, ...]]:
+    if find_abbreviations is None:
+        return {}
+    out = {}
+    for abbr in find_abbreviations(parsed, codable_only=True):
+        forms = tuple(dict.fromkeys(f for w in term_words(abbr.expansion) for f in w))
+        if forms:
+            out[abbr.start] = forms
+    return out
 
 
 class DiagnosisFinder:

@@ -14,6 +14,7 @@ package's version changes.
 from __future__ import annotations
 
 import hashlib
+import os
 import itertools
 import logging
 import pickle
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 LEXICON_VERSION = "3"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
+_RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
 _TITLE_NOISE = re.compile(r"\[.*?\]|\b(unspecified|not elsewhere classified|nec|nos)\b", re.I)
 
 
@@ -101,6 +103,10 @@ def _alternatives(term: str, level: int) -> list[str]:
     "with calculus, ureter"): forms share a stem and are alternatives, inversions do not and are
     read as one phrase (synonyms then merge "calculus, stones in" into one word).
     """
+    if " or " in term and "," not in term:  # "atrial or auricular": either word
+        options = [p.strip() for p in term.split(" or ")]
+        if all(0 < len(p.split()) <= 2 for p in options):
+            return options
     parts = [p.strip() for p in term.split(",") if p.strip()]
     if len(parts) <= 1:
         return parts or [term]
@@ -169,6 +175,8 @@ def _add_titles(builder: _Builder) -> None:
 
     for code in builder.icd10.codes_of_kind(Kind.CATEGORY, Kind.SUBCATEGORY, Kind.EXTENSION):
         if not code.is_leaf and code.kind is Kind.CATEGORY:
+            continue
+        if _RESIDUAL.search(code.title):  # "Other specified ...": a residual class, not a phrase anyone writes
             continue
         # a subcategory title often names only the site ("C18.9 Colon, unspecified"): read it with
         # the titles above it, as the tabular list is read
@@ -249,7 +257,7 @@ def load_lexicon(classifications, settings) -> Lexicon:
     lexicon = build_lexicon(classifications, index_dir)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # several processes may build at once
         with open(tmp, "wb") as fh:
             pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)

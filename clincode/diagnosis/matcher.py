@@ -69,6 +69,8 @@ class LexiconMatcher:
                 if best is None:
                     continue
                 positions = tuple(sorted(best[2]))
+                if not _uses_whole_words(words, tokens, positions):
+                    continue
                 code, behaviour = entry.code, None
                 if entry.neoplasm_codes:
                     neo = [p for p in positions if p in behaviours]
@@ -97,6 +99,19 @@ class LexiconMatcher:
         return order == [f for f in firsts if f in entry.order]
 
 
+def _uses_whole_words(words: frozenset[str], tokens: list[Token], positions: tuple[int, ...]) -> bool:
+    """A word that stands for several (an abbreviation's expansion, "gallstones" = calculus of
+    gallbladder) is used whole or not at all: "COPD and HTN" is not "pulmonary hypertension", and
+    "NSTEMI" is not a bare "myocardial infarction"."""
+    for p in positions:
+        forms = tokens[p].forms
+        if len(forms) > 1:
+            used = sum(1 for f in forms if f in words)
+            if used and used != len(forms):
+                return False
+    return True
+
+
 def _drop_subsumed(matches: list[Match]) -> list[Match]:
     """Keep the most specific matches.
 
@@ -108,8 +123,9 @@ def _drop_subsumed(matches: list[Match]) -> list[Match]:
     sets = [frozenset(m.positions) for m in matches]
     keep = []
     for i, m in enumerate(matches):
-        si, cat = sets[i], m.code[:3]
-        if any(len(sj) > len(si) and (si < sj or (matches[j].code[:3] == cat and si & sj))
+        si, wi, cat = sets[i], m.entry.words, m.code[:3]
+        if any((si < sj or (si == sj and wi < matches[j].entry.words)
+                or (matches[j].code[:3] == cat and si & sj and len(sj) > len(si)))
                for j, sj in enumerate(sets) if j != i):
             continue
         keep.append(m)

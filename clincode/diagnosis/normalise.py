@@ -15,7 +15,7 @@ from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
-_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f]+|\d+")
+_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f0-9]+")  # "T2DM", "COVID19" stay one word
 
 
 def _read_tsv(name: str) -> list[list[str]]:
