@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -68,7 +69,7 @@ def create_web_app(database: Database | None = None, settings: Settings | None =
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        target = str(request.url_for("login_page").include_query_params(next=exc.next_url))
+        target = path_for(request, "login_page") + "?" + urlencode({"next": exc.next_url})
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
@@ -105,12 +106,18 @@ def problem(request: Request, message: str, status: int) -> Response:
     }, status_code=status)
 
 
+def path_for(request: Request, name: str, **params) -> str:
+    """A page's path, right whether the app runs alone or mounted under a prefix (``/coding``):
+    Starlette's ``url_for`` looks names up in the outermost app, which does not know ours."""
+    return request.scope.get("root_path", "") + str(request.app.router.url_path_for(name, **params))
+
+
 def _static(request: Request):
-    return lambda path: str(request.url_for("static", path=path))
+    return lambda path: path_for(request, "static", path=path)
 
 
 def _url(request: Request):
-    return lambda name, **params: str(request.url_for(name, **params))
+    return lambda name, **params: path_for(request, name, **params)
 
 
 def render(request: Request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> HTMLResponse:

@@ -150,3 +150,26 @@ def test_worklist_order_counts_and_filters(store, settings):
     assert "No episodes match" in finalised or "Coded" in finalised
     # a nonsense status is treated as the default view, not an error
     assert client.get("/", params={"status": "nonsense"}).status_code == 200
+
+
+def test_served_beside_the_api(store, settings):
+    """``clincode serve``: the API keeps its paths, the pages live under /coding, / goes to them."""
+    from clincode.api import create_app
+    from clincode.web import mount_web
+
+    db, ids, tokens = store
+    api = create_app(settings, database=db)
+    mount_web(api, db, settings, today=lambda: TODAY)
+    client = TestClient(api)
+    assert client.get("/health").json() == {"status": "ok"}
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/coding/"
+    r = client.get("/coding/", follow_redirects=False)
+    assert r.status_code == 303 and "/coding/login?next=%2Fcoding%2F" in r.headers["location"]
+    r = client.post("/coding/login", data={"username": "cara", "token": tokens["cara"]}, follow_redirects=False)
+    assert r.headers["location"].endswith("/coding/")
+    page = client.get(f"/coding/episodes/{ids[0]}")
+    assert page.status_code == 200 and "/coding/static/nhsuk/nhsuk-frontend.min.css" in page.text
+    # the API's own episode path still answers JSON, and wants its bearer token
+    assert client.get(f"/episodes/{ids[0]}").status_code == 401
+    assert client.get(f"/episodes/{ids[0]}", headers={"Authorization": f"Bearer {tokens['cara']}"}).json()["id"] == ids[0]

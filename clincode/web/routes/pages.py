@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from ...store import services
-from ..app import render
+from ..app import path_for, render
 from ..auth import DbSession, Reader, safe_next, signer
 from ..session import COOKIE_NAME, SESSION_SECONDS
 from ..worklist import WorklistQuery, build_worklist
@@ -31,7 +31,7 @@ def login(request: Request, session: DbSession, username: Annotated[str, Form()]
             "error": "The username or access token is not right, or the account is not active",
             "username": username, "next": next, "user": None}, status=401)
     cookie, _ = signer(request).issue(user.username)
-    response = RedirectResponse(safe_next(next) if next else str(request.url_for("worklist")), status_code=303)
+    response = RedirectResponse(safe_next(next) if next else path_for(request, "worklist"), status_code=303)
     response.set_cookie(COOKIE_NAME, cookie, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
     return response
@@ -39,7 +39,7 @@ def login(request: Request, session: DbSession, username: Annotated[str, Form()]
 
 @router.post("/logout", name="logout")
 def logout(request: Request):
-    response = RedirectResponse(str(request.url_for("login_page")), status_code=303)
+    response = RedirectResponse(path_for(request, "login_page"), status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
 
@@ -49,7 +49,7 @@ def worklist(request: Request, session: DbSession, user: Reader, status: str = "
              consultant: str = "", ward: str = "", q: str = "", page: int = 1):
     query = WorklistQuery(status=status, specialty=specialty, consultant=consultant, ward=ward, q=q.strip(),
                           page=max(1, page))
-    base = str(request.url_for("worklist"))
+    base = path_for(request, "worklist")
     context = build_worklist(session, user.actor, query, today=request.app.state.today(),
                              rules=request.app.state.rules, base_url=base)
     return render(request, "worklist.html", {"user": user, "nav": "worklist", **context})
@@ -65,6 +65,6 @@ def queries_list(request: Request, session: DbSession, user: Reader, status: str
             episodes[q.episode_id] = services.get_episode(session, user.actor, q.episode_id)
     return render(request, "queries.html", {
         "user": user, "nav": "queries", "rows": rows, "episodes": episodes, "status": status,
-        "tabs": [(s, label, f"{request.url_for('queries_list')}?{urlencode({'status': s})}")
+        "tabs": [(s, label, f"{path_for(request, 'queries_list')}?{urlencode({'status': s})}")
                  for s, label in (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"), ("", "All"))],
     })
