@@ -177,7 +177,7 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           database_url: DatabaseUrl = None,
           preload: Annotated[bool, typer.Option(help="load the coding engine before the first request")] = True) -> None:
-    """Serve the coding API (OpenAPI at /docs)."""
+    """Serve the coding API (OpenAPI at /docs) and the coders' web application (/coding/)."""
     import logging
 
     import uvicorn
@@ -193,6 +193,11 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
             raise typer.Exit(1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     api = create_app(get_settings())
+    from ..web import PREFIX, mount_web
+
+    # The coders' web pages beside the API, on the same store and coding engine.
+    mount_web(api, api.state.database, get_settings())
+    typer.echo(f"clincode: coders' web application at http://{host}:{port}{PREFIX}/ ; API at /docs")
     if preload:
         api.state.engine()
     # uvicorn's access log would print query strings (search terms can be hospital numbers):
