@@ -27,7 +27,6 @@ SECTION_FAMILY = frozenset({"family_history"})
 SECTION_HISTORICAL = frozenset({"past_medical_history", "past_surgical_history"})
 SECTION_PLANNED = frozenset({"plan", "follow_up"})
 
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(slots=True, frozen=True)
@@ -47,21 +46,14 @@ def default_rules() -> RuleSet:
     return load_context_rules()
 
 
-def _word_bounds(text: str, start: int, end: int) -> tuple[list[int], list[int]]:
-    starts, ends = [], []
-    for match in _WORD.finditer(text, start, end):
-        starts.append(match.start())
-        ends.append(match.end())
-    return starts, ends
-
-
 def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None) -> list[TriggerHit]:
     """Triggers of the sentence ``text[start:end]`` with their scopes (pseudo-triggers dropped)."""
     rules = rules or default_rules()
-    found = rules.matches(text, start, end)
+    found, words = rules.matches(text, start, end)
     if not found:
         return []
-    word_starts, word_ends = _word_bounds(text, start, end)
+    word_starts = [w[0] for w in words]
+    word_ends = [w[1] for w in words]
     terminators = [(s, e, r.category) for r, s, e in found if r.direction == "TERMINATE"]
     hits: list[TriggerHit] = []
     for rule, t_start, t_end in found:

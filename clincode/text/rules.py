@@ -49,6 +49,20 @@ class ContextRule:
 
 _WORD = re.compile(r"\w+")
 _FIRST_WORD = re.compile(r"^\w+")
+_LEAD = re.compile(r"^(?:(\w+)|\(\?:((?:\w+\|)*\w+)\))(?![*?{|])")
+
+
+def _pattern_first_words(pattern: str) -> list[str] | None:
+    """The words a pattern can start with, when it starts with a word or a (?:a|b|c) group of words:
+    such a pattern is tried only where one of them starts. Any other pattern (e.g. "?" or ";") is
+    searched across the sentence."""
+    match = _LEAD.match(pattern)
+    if not match:
+        return None
+    if match.group(1) and pattern[match.end():match.end() + 1].isalnum():
+        return None  # "old" followed by more letters: only a prefix of the word
+    words = match.group(1) or match.group(2)
+    return [w.lower() for w in words.split("|")]
 
 
 @dataclass(slots=True)
@@ -59,25 +73,36 @@ class RuleSet:
 
     rules: list[ContextRule]
     default_max_scope: int
-    by_first_word: dict[str, re.Pattern]  # word -> alternation of the literals starting with it
+    # word -> regexes to try where it starts: the alternation of the literals starting with it, and
+    # the pattern rules that can start with it
+    by_first_word: dict[str, tuple[re.Pattern, ...]]
     special: re.Pattern | None  # pattern rules and literals starting with punctuation ("?", ";")
     _by_group: dict[str, ContextRule]
 
     def rule_for(self, match: re.Match) -> ContextRule:
         return self._by_group[match.lastgroup]
 
-    def matches(self, text: str, start: int, end: int) -> list[tuple[ContextRule, int, int]]:
-        """Non-overlapping trigger matches in text[start:end], leftmost first, longest at a position."""
+    def matches(
+        self, text: str, start: int, end: int
+    ) -> tuple[list[tuple[ContextRule, int, int]], list[tuple[int, int]]]:
+        """Non-overlapping triggers in text[start:end] (leftmost first, longest at a position), with
+        the (start, end) offsets of its words, which scopes are counted in."""
         candidates: list[tuple[int, int, ContextRule]] = []
+        get = self.by_first_word.get
+        by_group = self._by_group
         for word in _WORD.finditer(text, start, end):
-            regex = self.by_first_word.get(word.group().lower())
-            if regex is not None:
-                match = regex.match(text, word.start(), end)
-                if match:
-                    candidates.append((match.start(), -match.end(), self.rule_for(match)))
+            regexes = get(word.group().lower())
+            if regexes is not None:
+                w_start = word.start()
+                for regex in regexes:
+                    match = regex.match(text, w_start, end)
+                    if match:
+                        candidates.append((w_start, -match.end(), by_group[match.lastgroup]))
         if self.special is not None:
             for match in self.special.finditer(text, start, end):
-                candidates.append((match.start(), -match.end(), self.rule_for(match)))
+                candidates.append((match.start(), -match.end(), by_group[match.lastgroup]))
+        if not candidates:
+            return [], []
         candidates.sort(key=lambda c: (c[0], c[1]))
         found: list[tuple[ContextRule, int, int]] = []
         covered = start
@@ -85,7 +110,7 @@ class RuleSet:
             if s >= covered:
                 found.append((rule, s, -neg_e))
                 covered = -neg_e
-        return found
+        return found, [m.span() for m in _WORD.finditer(text, start, end)]
 
 
 def _rule_from_dict(raw: dict, position: int) -> ContextRule:
@@ -136,16 +161,28 @@ def build_rule_set(data: dict) -> RuleSet:
     by_group: dict[str, ContextRule] = {}
     grouped: dict[str, list[str]] = {}
     special: list[str] = []
+    word_led: dict[str, list[str]] = {}
     for i, rule in ordered:
         name = f"r{i}"
         by_group[name] = rule
         part = f"(?P<{name}>{rule.regex_source()})"
         first = _FIRST_WORD.match(rule.literal)
-        if rule.pattern or first is None:
+        lead_words = _pattern_first_words(rule.pattern) if rule.pattern else None
+        if lead_words:
+            for word in lead_words:
+                word_led.setdefault(word, []).append(part)
+        elif rule.pattern or first is None:
             special.append(part)
         else:
             grouped.setdefault(first.group().lower(), []).append(part)
-    by_first_word = {word: re.compile("|".join(parts), re.IGNORECASE) for word, parts in grouped.items()}
+    by_first_word: dict[str, tuple[re.Pattern, ...]] = {}
+    for word in set(grouped) | set(word_led):
+        regexes = []
+        if word in grouped:
+            regexes.append(re.compile("|".join(grouped[word]), re.IGNORECASE))
+        if word in word_led:
+            regexes.append(re.compile("|".join(word_led[word]), re.IGNORECASE))
+        by_first_word[word] = tuple(regexes)
     special_regex = re.compile("|".join(special), re.IGNORECASE) if special else None
     return RuleSet(rules, default_max_scope, by_first_word, special_regex, by_group)
 

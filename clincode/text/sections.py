@@ -109,7 +109,7 @@ _HEADING_WORDS = r"[A-Za-z][A-Za-z0-9/&()'\-]*(?:[ \t]+[A-Za-z0-9/&()'\-]+){0,7}
 # ...at the start of a line (optionally indented, optionally "1." numbered), or after a comma-style
 # break (",HEADING:" or ".,HEADING:"), or after a sentence end ("...done.  PLAN: ...").
 _LINE_HEADING = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
-_INLINE_HEADING = re.compile(r"(?:(?<=[.,;:])|(?<=[.!?][ \t])|(?<=[.!?][ \t]{2}))[ \t]*(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
+_INLINE_HEADING = re.compile(r"(?:[.,;:][ \t]*|[!?][ \t]{1,2})(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
 # A known heading alone on its line, without a colon.
 _BARE_LINE = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z /&()'\-]{1,60}?)[ \t]*$")
 

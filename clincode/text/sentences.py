@@ -33,7 +33,7 @@ _COMMA_BREAK = re.compile(r"\.,|,(?=[A-Z])|,(?=[ \t]*\d{1,2}[.)][ \t])")
 _SEMICOLON = re.compile(r";")
 _ENUMERATOR = re.compile(r"(?<!\S)(\d{1,2})[.)][ \t]+(?=\S)")
 _LEAD_TRIM = re.compile(r"(?:[\s,;:]|(?:\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-z]\)|[-*\u2022\u00b7\u2013\u25cf>])(?=\s|$))*")
-_TRAIL_TRIM = re.compile(r"[\s,;:]*$")
+_TRAILING = " \t\r\n\f\v,;:"
 _WORD_BEFORE = re.compile(r"(\S+)$")
 
 
@@ -115,7 +115,7 @@ def split_sentences(text: str, sections: list[Section]) -> list[Sentence]:
         if a < section.body_start:
             continue  # the heading itself
         start = _LEAD_TRIM.match(text, a, b).end()
-        end = _TRAIL_TRIM.search(text, start, b).start() if start < b else start
+        end = start + len(text[start:b].rstrip(_TRAILING)) if start < b else start
         if end <= start or not any(c.isalnum() for c in text[start:end]):
             continue
         sentences.append(Sentence(start, end, text[start:end], section))
