@@ -5,6 +5,7 @@ They are matched on the same normalised tokens as the lexicon, inside a clause o
 """
 from __future__ import annotations
 
+import bisect
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,6 +55,24 @@ class CueBook:
                     break
             else:
                 i += 1
+        return out
+
+
+class DocumentCues:
+    """All cues of one document, found in one pass; window queries are then two binary searches."""
+
+    def __init__(self, book: CueBook, tokens: list[Token]):
+        self.cues = book.find(tokens, 0, len(tokens))
+        self.starts = [c.start for c in self.cues]
+
+    def find(self, lo: int, hi: int, kind: str | None = None) -> list[Cue]:
+        i = bisect.bisect_left(self.starts, max(lo, 0))
+        out = []
+        while i < len(self.cues) and self.cues[i].start < hi:
+            c = self.cues[i]
+            if c.end <= hi and (kind is None or c.kind == kind):
+                out.append(c)
+            i += 1
         return out
 
 

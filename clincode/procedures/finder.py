@@ -14,7 +14,7 @@ import re
 from ..coding.findings import Finding
 from ..coding.models import Evidence
 from ..text import context_of
-from .cues import CueBook, default_cues, read_table
+from .cues import CueBook, DocumentCues, default_cues, read_table
 from .lexicon import RESOURCES, Entry, Lexicon, Match, Token, load_lexicon, tokenise
 from .statements import STATEMENT_MAX_CHARS, Span, clause_around, statement_spans
 
@@ -55,20 +55,23 @@ class Sites:
         for kind, items in grouped.items():
             self.by_kind[kind] = CueBook(items)
 
-    def find(self, kind: str, tokens: list[Token], lo: int, hi: int) -> list[str]:
-        book = self.by_kind.get(kind)
-        return [c.value for c in book.find(tokens, lo, hi)] if book else []
+    def find(self, kind: str, doc: "_Doc", lo: int, hi: int) -> list[str]:
+        found = doc.sites(kind)
+        return [c.value for c in found.find(lo, hi)] if found else []
 
 
 class _Doc:
-    """One parsed document with its tokens and statement spans, prepared once."""
+    """One parsed document with its tokens, cues and statement spans, prepared once."""
 
-    def __init__(self, parsed, lexicon: Lexicon):
+    def __init__(self, parsed, lexicon: Lexicon, cues: CueBook, sites: "Sites"):
         self.parsed = parsed
         self.text: str = parsed.text
         self.id: str = parsed.document.id
         self.tokens = tokenise(self.text)
         self.starts = [t.start for t in self.tokens]
+        self.cues = DocumentCues(cues, self.tokens)
+        self._sites_book = sites
+        self._sites: dict[str, DocumentCues] = {}
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
         self.spans += _section_statements(parsed, self.spans)
         self.sentence_starts = [s.start for s in parsed.sentences]
@@ -90,6 +93,12 @@ class _Doc:
 
     def span_at(self, offset: int) -> Span | None:
         return next((s for s in self.spans if s.start <= offset < s.end), None)
+
+    def sites(self, kind: str) -> "DocumentCues | None":
+        if kind not in self._sites:
+            book = self._sites_book.by_kind.get(kind)
+            self._sites[kind] = DocumentCues(book, self.tokens) if book else None
+        return self._sites[kind]
 
     def section_ranges(self, names) -> list[tuple[int, int]]:
         return [(s.start, s.end) for s in self.parsed.sections if s.name in names]
@@ -130,7 +139,7 @@ class ProcedureFinder:
     def find(self, parsed_documents) -> list[Finding]:
         findings: list[Finding] = []
         for doc_index, parsed in enumerate(parsed_documents):
-            doc = _Doc(parsed, self.lexicon)
+            doc = _Doc(parsed, self.lexicon, self.cues, self.sites)
             matches = self.lexicon.match_tokens(doc.tokens)
             for order, match in enumerate(matches):
                 nxt = doc.tokens[match.last_token + 1].norm if match.last_token + 1 < len(doc.tokens) else ""
@@ -216,15 +225,15 @@ class ProcedureFinder:
         if kind == "statement":  # a list of operations: each item has its own status
             i_lo, i_hi = _item_around(doc.text, m.start, m.end)
             t_lo, t_hi = max(t_lo, doc.token_range(i_lo, i_hi)[0]), min(t_hi, doc.token_range(i_lo, i_hi)[1])
-        before = self.cues.find(doc.tokens, max(t_lo, m.first_token - 6), m.first_token, "status")
-        after = self.cues.find(doc.tokens, m.last_token + 1, min(t_hi, m.last_token + 6), "status")
+        before = doc.cues.find(max(t_lo, m.first_token - 6), m.first_token, "status")
+        after = doc.cues.find(m.last_token + 1, min(t_hi, m.last_token + 6), "status")
         near_before = [c for c in before if m.first_token - c.end <= 2]
         found: set[str] = set()
         for c in before + after:
             if c.value in ("abandoned", "planned", "historical"):
                 found.add(c.value)
         if kind != "statement":  # "we will bring him back for ... and ultimately do a TURP"
-            found |= {c.value for c in self.cues.find(doc.tokens, t_lo, m.first_token, "status") if c.value == "planned"}
+            found |= {c.value for c in doc.cues.find(t_lo, m.first_token, "status") if c.value == "planned"}
         for c in after:
             if c.value == "negated" and c.phrase != "no":
                 found.add("negated")
@@ -247,7 +256,7 @@ class ProcedureFinder:
     def _laterality(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> tuple[str | None, str | None]:
         """Side from the phrase, its clause, the procedure statement, the diagnosis, then the narrative."""
         def values(lo, hi):
-            return [c.value for c in self.cues.find(doc.tokens, lo, hi, "laterality")]
+            return [c.value for c in doc.cues.find(lo, hi, "laterality")]
 
         near = values(max(t_lo, m.first_token - 3), m.last_token + 1)
         if near:
@@ -275,9 +284,9 @@ class ProcedureFinder:
         return None, None
 
     def _approach(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
-        own = self.cues.find(doc.tokens, t_lo, m.last_token + 1, "approach")
+        own = doc.cues.find(t_lo, m.last_token + 1, "approach")
         values = [c.value for c in own]
-        later = [c.value for c in self.cues.find(doc.tokens, m.last_token + 1, t_hi, "approach")]
+        later = [c.value for c in doc.cues.find(m.last_token + 1, t_hi, "approach")]
         if "converted" in values + later:
             return "converted"
         # "robotic-assisted laparoscopic ...": the more specific minimal access wins
@@ -288,18 +297,18 @@ class ProcedureFinder:
             return values[-1]
         if span is not None:  # one operation: the minimal access stated for one part covers the others
             lo, hi = doc.token_range(span.start, span.end)
-            shared = {c.value for c in self.cues.find(doc.tokens, lo, hi, "approach")}
+            shared = {c.value for c in doc.cues.find(lo, hi, "approach")}
             for value in ("converted", "robotic", "laparoscopic"):
                 if value in shared:
                     return value
         return None
 
     def _devices(self, doc: _Doc, m: Match, c_lo: int, c_hi: int, t_lo: int, t_hi: int, span: Span | None) -> set[str]:
-        found = {c.value for c in self.cues.find(doc.tokens, t_lo, t_hi, "device")}
+        found = {c.value for c in doc.cues.find(t_lo, t_hi, "device")}
         if not found & {"cemented", "uncemented", "hybrid"}:
             for a, b in doc.section_ranges(("description_of_procedure",)) + ([(span.start, span.end)] if span else []):
                 lo, hi = doc.token_range(a, b)
-                values = {c.value for c in self.cues.find(doc.tokens, lo, hi, "device")}
+                values = {c.value for c in doc.cues.find(lo, hi, "device")}
                 fixation = values & {"cemented", "uncemented", "hybrid"}
                 if len(fixation) == 1:
                     found |= fixation
@@ -324,13 +333,13 @@ class ProcedureFinder:
             return None
         p_lo, _ = doc.token_range(max(0, m.start - 200), m.start)
         for lo, hi, last in ((t_lo, m.first_token, True), (p_lo, t_lo, True), (m.last_token + 1, t_hi, False)):
-            hits = self.sites.find(entry.site_kind, doc.tokens, lo, hi)
+            hits = self.sites.find(entry.site_kind, doc, lo, hi)
             if hits:
                 return hits[-1] if last else hits[0]
         ranges = ([(span.start, span.end)] if span else []) + doc.section_ranges(DIAGNOSIS_SECTIONS)
         for a, b in ranges:
             lo, hi = doc.token_range(a, b)
-            hits = self.sites.find(entry.site_kind, doc.tokens, lo, hi)
+            hits = self.sites.find(entry.site_kind, doc, lo, hi)
             if hits:
                 return hits[0]
         return None
@@ -342,7 +351,7 @@ class ProcedureFinder:
             if s.name not in IMAGE_SECTIONS:
                 continue
             lo, hi = doc.token_range(s.start, s.end)
-            modalities += [c.value for c in self.cues.find(doc.tokens, lo, hi, "image")]
+            modalities += [c.value for c in doc.cues.find(lo, hi, "image")]
         return modalities[0] if modalities else None
 
 

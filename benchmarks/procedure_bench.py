@@ -1,0 +1,99 @@
+"""Procedure engine figures: speed after load, and accuracy on the UK development set.
+
+    .venv/bin/python benchmarks/procedure_bench.py [--repeat 20] [--cases ../shared/data/uk_dev/cases.jsonl]
+
+Prints:
+- load time of the lexicon (synonyms + OPCS-4 titles) and its size;
+- documents per second on one core for text parsing + procedure finding + the OPCS-4 standards
+  (the diagnosis engine is not timed here);
+- procedure accuracy on the dev set with the full lexicon, and with the lexicon rows that were added
+  after reading the dev cases removed (an honest lower bound for unseen documents).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from clincode.classification import load_classifications
+from clincode.coding import Document
+from clincode.config import get_settings
+from clincode.procedures import ProcedureFinder
+from clincode.procedures.lexicon import RESOURCES, Lexicon, read_terms, title_entries
+from clincode.standards.procedures import code_procedures
+from clincode.text import parse_document
+
+
+def _norm(code: str) -> str:
+    return code.upper().replace(".", "")
+
+
+def score(cases, predictions) -> dict:
+    """Primary procedure accuracy and micro P/R/F1 over code sets, as ../shared/tools/score.py --uk."""
+    n = hits = tp = fp = fn = 0
+    for case in cases:
+        gold = case["gold"]
+        pred = predictions[case["id"]]
+        if gold.get("primary_procedure"):
+            n += 1
+            hits += bool(pred) and _norm(pred[0]) == _norm(gold["primary_procedure"])
+        g, p = {_norm(c) for c in gold["procedures"]}, {_norm(c) for c in pred}
+        tp, fp, fn = tp + len(g & p), fp + len(p - g), fn + len(g - p)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"primary_procedure_accuracy": round(hits / n, 4) if n else 0.0, "precision": round(precision, 4),
+            "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def run(finder, classifications, cases) -> dict[str, list[str]]:
+    out = {}
+    for case in cases:
+        parsed = [parse_document(Document(id=case["id"], text=case["text"]))]
+        assignments, _, _ = code_procedures(finder.find(parsed), classifications, parsed)
+        out[case["id"]] = [a.code for a in assignments]
+    return out
+
+
+def main() -> int:
+    settings = get_settings()
+    default_cases = (settings.classification_dir.parent / "uk_dev" / "cases.jsonl") if settings.classification_dir else None
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=Path, default=default_cases)
+    ap.add_argument("--repeat", type=int, default=20, help="passes over the documents for the speed figure")
+    args = ap.parse_args()
+    if args.cases is None or not args.cases.exists():
+        print("no UK dev cases found: pass --cases", file=sys.stderr)
+        return 2
+    cases = [json.loads(line) for line in args.cases.read_text(encoding="utf-8").splitlines() if line.strip()]
+    classifications = load_classifications(settings)
+
+    t0 = time.perf_counter()
+    finder = ProcedureFinder(classifications, settings)
+    load = time.perf_counter() - t0
+    print(f"lexicon: {len(finder.lexicon)} distinct terms, loaded in {load:.2f}s")
+
+    run(finder, classifications, cases[:3])  # warm caches
+    t0 = time.perf_counter()
+    for _ in range(args.repeat):
+        run(finder, classifications, cases)
+    elapsed = time.perf_counter() - t0
+    docs = args.repeat * len(cases)
+    chars = args.repeat * sum(len(c["text"]) for c in cases)
+    print(f"speed: {docs / elapsed:.0f} documents/s on one core ({chars / elapsed / 1e6:.2f} M chars/s), "
+          f"parse + find + standards, {docs} documents")
+
+    full = score(cases, run(finder, classifications, cases))
+    print("dev set, full lexicon:        ", json.dumps(full))
+    hand = [e for e in read_terms(RESOURCES / "procedure_terms.tsv") if e.source != "dev-reading"]
+    without = ProcedureFinder(classifications, settings, lexicon=Lexicon(hand + title_entries(classifications.opcs4)))
+    held = score(cases, run(without, classifications, cases))
+    n_dev = sum(1 for e in read_terms(RESOURCES / "procedure_terms.tsv") if e.source == "dev-reading")
+    print(f"dev set, without the {n_dev} dev-reading rows:", json.dumps(held))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
