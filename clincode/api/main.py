@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse
 
 from ..config import Settings, get_settings
 from ..store.db import Database
-from ..store.errors import StoreError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..store.errors import StoreError, VersionConflict
 from .routes import audit, coding, data_quality, episodes, export, ingest, queries, users
 
 log = logging.getLogger("clincode.api")
@@ -89,6 +91,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         engine_factory = default_engine
     app.state.engine = engine_factory
+
+    @app.exception_handler(StaleDataError)
+    async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:
+        # The version-guarded UPDATE matched nothing: another request changed the episode first.
+        return JSONResponse({"detail": str(VersionConflict())}, status_code=409)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:

@@ -160,3 +160,23 @@ def test_dq_and_users(client, tokens):
     assert client.delete("/users/new.coder/tokens", headers=admin).json() == {"revoked": 1}
     assert client.get("/episodes", headers=auth(token)).status_code == 401
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_simultaneous_changes_give_409_not_500(client, tokens):
+    """Many clients changing one episode at once: exactly the winners succeed, the rest get 409."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    coder = auth(tokens[Role.CODER])
+    eid = ingest_samples(client, tokens)
+    v = client.get(f"/episodes/{eid}", headers=coder).json()["version"]
+    codes = ["I10", "E11.9", "J45.9", "I48.9", "K80.0", "N39.0"]
+
+    def add(code):
+        return client.post(f"/episodes/{eid}/codes", json={"version": v, "system": "icd10", "code": code},
+                           headers=coder).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(add, codes))
+    assert statuses.count(201) == 1 and statuses.count(409) == 5, statuses
+    final = client.get(f"/episodes/{eid}", headers=coder).json()["final_codes"]
+    assert len(final) == 1

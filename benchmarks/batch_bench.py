@@ -1,0 +1,104 @@
+"""Batch throughput benchmark: documents per second end to end, latency, engine load, worker memory.
+
+    .venv/bin/python benchmarks/batch_bench.py                # CodiEsp dev texts x 4 (1,000 documents)
+    .venv/bin/python benchmarks/batch_bench.py --copies 8 --workers 2
+
+Runs ``clincode.batch.run_batch`` exactly as ``clincode batch`` does (worker processes, checkpoint
+commits with fsync, final output written) on the CodiEsp dev English texts, repeated ``--copies``
+times under distinct ids, and prints the figures recorded in docs/batch.md. Targets (issue 8):
+>= 200 documents/s on a 2-core machine, peak memory per worker < 1.5 GB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+        ram = f"{mem_kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        ram = "RAM unknown"
+    return f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), {cpu}, {ram}, Python {platform.python_version()}"
+
+
+def cold_engine_load_seconds() -> float:
+    """Engine load in a fresh interpreter (imports + classifications + lexicons), as a worker pays it."""
+    code = ("import time; t=time.perf_counter(); from clincode.engine import CodingEngine; CodingEngine(); "
+            "print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from clincode.batch import run_batch
+    from clincode.config import get_settings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=4, help="times the dev set is repeated (distinct ids)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--texts", type=Path, default=None, help="folder of .txt files (default: CodiEsp dev)")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    folder = args.texts or (settings.classification_dir.parent / "codiesp" / "dev" / "text_en")
+    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))]
+    if not texts:
+        sys.exit(f"no .txt files in {folder}")
+    sizes = [len(t.encode("utf-8")) for _, t in texts]
+
+    print(f"machine: {machine()}")
+    print(f"documents: {len(texts)} from {folder} x {args.copies} = {len(texts) * args.copies}; "
+          f"size mean {statistics.mean(sizes) / 1024:.1f} KB, max {max(sizes) / 1024:.1f} KB")
+    load = cold_engine_load_seconds()
+    print(f"engine load (fresh process): {load:.2f} s")
+
+    with tempfile.TemporaryDirectory(prefix="clincode-bench-") as tmp:
+        src = Path(tmp) / "docs.jsonl"
+        with open(src, "w", encoding="utf-8") as fh:
+            for copy in range(args.copies):
+                for doc_id, text in texts:
+                    fh.write(json.dumps({"id": f"{doc_id}#{copy}", "text": text}) + "\n")
+        out = Path(tmp) / "coded.jsonl"
+        started = time.perf_counter()
+        report = run_batch(src, out, workers=args.workers, settings=settings)
+        wall = time.perf_counter() - started
+        coded_bytes = out.stat().st_size
+
+    n = report.this_run
+    lat = sorted(report.latencies)
+    load_in_pool = max(report.load_seconds) if report.load_seconds else 0.0
+    print(f"workers: {len(report.load_seconds)}; engine load in the pool: "
+          f"{', '.join(f'{s:.2f}' for s in report.load_seconds)} s")
+    print(f"end to end: {n} documents in {wall:.2f} s = {n / wall:.1f} docs/s "
+          f"(start-up, reading, coding, checkpoint commits, output; {report.coded} coded, {report.failed} failed)")
+    steady = wall - load_in_pool
+    print(f"after the engines loaded: {n / steady:.1f} docs/s")
+    print(f"latency per document (engine, in a worker): p50 {statistics.median(lat) * 1000:.1f} ms, "
+          f"p95 {report.percentile(95) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+    rss = report.peak_rss_mb.values()
+    print(f"peak RSS per worker: max {max(rss):.0f} MB (target < 1536 MB); parent "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"output: {coded_bytes / 1024 / 1024:.1f} MB JSON Lines")
+    target = "meets" if n / wall >= 200 else "BELOW"
+    print(f"target >= 200 docs/s end to end: {target}")
+
+
+if __name__ == "__main__":
+    main()
