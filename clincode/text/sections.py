@@ -52,14 +52,20 @@ class HeadingTable:
         if key in self.exact:
             return self.exact[key], False
         words = set(key.split())
-        if len(words) > 6:
-            return None, False  # a long phrase before a colon is prose, not a heading
+        if len(words) > 6 or words & _PROSE_WORDS:
+            return None, False  # "Laboratory tests showed:" is prose introducing a list, not a heading
         for needed, name in self.keywords:
             if needed <= words:
                 return name, False
         return None, False
 
 
+# Words that make a phrase before a colon a sentence rather than a heading (checked for keyword
+# matches only; exact headings such as "Findings at the time of surgery" are always headings).
+_PROSE_WORDS = frozenset(
+    "was were is are be been showed shows show revealed reveals reveal included includes include "
+    "yielded yields follows following demonstrated demonstrates found until".split()
+)
 _PLURAL_MARK = re.compile(r"\s*\((?:s|es)\)", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -165,7 +171,7 @@ def detect_sections(text: str) -> list[Section]:
             # BLOOD LOSS:"); inside an examination a short one is a body-system sub-heading ("Prostate:").
             if not cand.strong:
                 continue
-            if current in _SUBHEADING_PARENTS and len(cand.heading.split()) <= 3:
+            if current in _SUBHEADING_PARENTS and len(cand.heading.split()) <= 2 and len(cand.heading) > 1:
                 name, is_sub = current, True
             elif caps and sum(c.isalpha() for c in cand.heading) >= 3:
                 name = "other"
