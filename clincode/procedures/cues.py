@@ -30,7 +30,7 @@ class CueBook:
 
     def __init__(self, rows: list[tuple[str, str, str]]):
         self._phrases: dict[tuple[str, ...], tuple[str, str, str]] = {}
-        self.max_len = 1
+        self._lengths: dict[str, list[int]] = {}  # first word -> phrase lengths, longest first
         for kind, phrase, value in rows:
             if kind not in KINDS:
                 raise ValueError(f"cues: unknown kind {kind!r} for {phrase!r}")
@@ -38,7 +38,10 @@ class CueBook:
             if not key:
                 continue
             self._phrases[key] = (kind, value, phrase)
-            self.max_len = max(self.max_len, len(key))
+            lengths = self._lengths.setdefault(key[0], [])
+            if len(key) not in lengths:
+                lengths.append(len(key))
+                lengths.sort(reverse=True)
 
     def find(self, tokens: list[Token], lo: int, hi: int, kind: str | None = None) -> list[Cue]:
         """Cues wholly inside tokens[lo:hi], longest first at each position, left to right."""
@@ -46,15 +49,16 @@ class CueBook:
         i = max(lo, 0)
         hi = min(hi, len(tokens))
         while i < hi:
-            for n in range(min(self.max_len, hi - i), 0, -1):
-                key = tuple(t.norm for t in tokens[i : i + n])
-                hit = self._phrases.get(key)
+            step = 1
+            for n in self._lengths.get(tokens[i].norm, ()):
+                if i + n > hi:
+                    continue
+                hit = self._phrases.get(tuple(t.norm for t in tokens[i : i + n]))
                 if hit and (kind is None or hit[0] == kind):
                     out.append(Cue(hit[0], hit[1], hit[2], i, i + n))
-                    i += n
+                    step = n
                     break
-            else:
-                i += 1
+            i += step
         return out
 
 

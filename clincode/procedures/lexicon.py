@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ _IRREGULAR = {
 }
 
 
+@lru_cache(maxsize=65536)
 def normalise_token(token: str) -> str:
     """Fold one word to the form both lexicon and text are matched in.
 
