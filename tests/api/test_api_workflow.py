@@ -123,10 +123,20 @@ def test_run_engine_and_accept(client, tokens):
     assert stored == proposal
     ep = client.get(f"/episodes/{eid}", headers=coder).json()
     assert [c["code"] for c in ep["proposed_codes"] if c["system"] == "icd10"] == [d["code"] for d in proposal["diagnoses"]]
-    if ep["proposed_codes"]:
-        r = client.post(f"/episodes/{eid}/accept", json={"version": ep["version"]}, headers=coder)
-        assert r.status_code == 200
-        assert [c["code"] for c in r.json()["final_codes"]] == [c["code"] for c in ep["proposed_codes"]]
+    assert ep["proposed_codes"], "the engine proposes codes for the sample discharge summary"
+    rejected = ep["proposed_codes"][-1]
+    r = client.post(f"/episodes/{eid}/proposal/{rejected['id']}/reject", json={"version": ep["version"]},
+                    params={"reason": "not supported by the notes"}, headers=coder)
+    assert r.status_code == 204, r.text
+    ep = client.get(f"/episodes/{eid}", headers=coder).json()
+    assert rejected["id"] not in [c["id"] for c in ep["proposed_codes"]]
+    r = client.post(f"/episodes/{eid}/accept", json={"version": ep["version"]}, headers=coder)
+    assert r.status_code == 200
+    assert [c["code"] for c in r.json()["final_codes"]] == [c["code"] for c in ep["proposed_codes"]]
+    # the run still holds the engine's full proposal, the audit trail the rejection and its reason
+    assert client.get(f"/episodes/{eid}/proposal", headers=coder).json()["proposal"] == proposal
+    trail = client.get(f"/episodes/{eid}/audit", headers=coder).json()
+    assert any(e["action"] == "reject_proposal" and e["reason"] == "not supported by the notes" for e in trail)
 
 
 def test_ingest_rejections_are_reviewable(client, tokens):

@@ -40,6 +40,13 @@ def accept(episode_id: int, body: AcceptIn, session: SessionDep, actor: needs("e
     return episode_detail(sv.get_episode(session, actor, episode_id))
 
 
+@router.post("/proposal/{code_id}/reject", status_code=204, summary="Reject one proposed code (kept in the run and the audit trail)")
+def reject(episode_id: int, code_id: int, body: Versioned, session: SessionDep, actor: needs("episodes:code"),
+           reason: str | None = None) -> None:
+    sv.reject_proposal(session, actor, episode_id, body.version, code_id, reason)
+    commit(session)
+
+
 @router.post("/codes", response_model=CodeOut, status_code=201, summary="Add a code (validated; 422 with the reason)")
 def add(episode_id: int, body: AddCodeIn, session: SessionDep, actor: needs("episodes:code")) -> CodeOut:
     row = sv.add_code(session, actor, episode_id, body.version, body.system, body.code, primary=body.primary,
