@@ -118,3 +118,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (episodes, coding, queries, data_quality, ingest, export, audit, users):
         app.include_router(module.router)
     return app
+
+
+def served_app() -> FastAPI:
+    """What ``clincode serve`` runs (also as a uvicorn factory for ``--workers N``): the API,
+    the coders' web pages beside it when ``clincode.web`` is installed, the engine preloaded
+    unless ``CLINCODE_PRELOAD_ENGINE=0``."""
+    import os
+
+    settings = get_settings()
+    app = create_app(settings)
+    try:
+        from ..web import mount_web
+    except ImportError:  # the web package is optional for an API-only deployment
+        mount_web = None
+    if mount_web is not None:
+        mount_web(app, app.state.database, settings)
+    if os.environ.get("CLINCODE_PRELOAD_ENGINE", "1") != "0":
+        app.state.engine()
+    return app

@@ -176,14 +176,13 @@ def users_list(database_url: DatabaseUrl = None) -> None:
 def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           database_url: DatabaseUrl = None,
+          workers: Annotated[int, typer.Option(help="worker processes (each loads the coding engine)")] = 1,
           preload: Annotated[bool, typer.Option(help="load the coding engine before the first request")] = True) -> None:
     """Serve the coding API (OpenAPI at /docs) and the coders' web application (/coding/)."""
     import logging
 
     import uvicorn
 
-    from ..api import create_app
-    from ..config import get_settings
     from ..store.migrate import current_revision
 
     url = _url(database_url)
@@ -191,15 +190,21 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
         if current_revision(url) is None:
             typer.secho("error: the database has no schema: run `clincode db upgrade` first", fg="red", err=True)
             raise typer.Exit(1)
+    if url.startswith("sqlite") and workers > 1:
+        typer.secho("note: several workers share one SQLite file; writes are serialised (PostgreSQL scales better)", err=True)
+    os.environ["CLINCODE_PRELOAD_ENGINE"] = "1" if preload else "0"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    api = create_app(get_settings())
-    from ..web import PREFIX, mount_web
-
-    # The coders' web pages beside the API, on the same store and coding engine.
-    mount_web(api, api.state.database, get_settings())
-    typer.echo(f"clincode: coders' web application at http://{host}:{port}{PREFIX}/ ; API at /docs")
-    if preload:
-        api.state.engine()
+    try:
+        from ..web import PREFIX
+        typer.echo(f"clincode: coders' web application at http://{host}:{port}{PREFIX}/ ; API at /docs")
+    except ImportError:
+        typer.echo(f"clincode: API at http://{host}:{port}/docs")
     # uvicorn's access log would print query strings (search terms can be hospital numbers):
     # clincode.api logs method, route template, status and time instead.
-    uvicorn.run(api, host=host, port=port, access_log=False, log_level="info")
+    if workers > 1:
+        uvicorn.run("clincode.api.main:served_app", factory=True, workers=workers, host=host, port=port,
+                    access_log=False, log_level="info")
+    else:
+        from ..api.main import served_app
+
+        uvicorn.run(served_app(), host=host, port=port, access_log=False, log_level="info")
