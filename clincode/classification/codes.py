@@ -57,6 +57,15 @@ class Code:
         return node
 
     @property
+    def full_title(self) -> str:
+        """The title as it reads in the book under its category: a 4th/5th-character title such as
+        "With neurological complications" is prefixed with "Non-insulin-dependent diabetes mellitus: "."""
+        category = self.category
+        if category is None or category is self or category.title.lower() in self.title.lower():
+            return self.title
+        return f"{category.title}: {self.title}"
+
+    @property
     def is_leaf(self) -> bool:
         return not any(c.kind in (Kind.SUBCATEGORY, Kind.EXTENSION) for c in self.children)
 

@@ -15,6 +15,7 @@ def describe(clf, text: str, system: str | None = None) -> dict:
         "input": text,
         "code": code.code,
         "title": code.title,
+        "full_title": code.full_title,
         "system": code.system.value,
         "kind": code.kind.value,
         "current": code.current,

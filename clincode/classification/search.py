@@ -28,7 +28,7 @@ from ..config import Settings, get_settings
 from .cache import cached
 from .codes import Kind, System
 from .rules import RULES_DIR, read_rules
-from .spelling import WEAK, words
+from .spelling import MAX_QUERY_WORDS, WEAK, words
 
 _SYSTEMS = (System.ICD10, System.OPCS4)
 
@@ -205,7 +205,7 @@ class Searcher:
         wanted = None if system is None else _SYSTEMS.index(System(system))
         if wanted == 1 and self.clf.opcs4 is None:
             raise LookupError("OPCS-4 is unavailable: no OPCS-4 classification file was found")
-        query = list(dict.fromkeys(words(text)))
+        query = list(dict.fromkeys(words(text)))[:MAX_QUERY_WORDS]
         if NEOPLASM_QUERY_WORDS.intersection(query) and "neoplasm" not in query:
             query.append("neoplasm")
         si = self.si

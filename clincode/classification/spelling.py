@@ -8,6 +8,7 @@ The generic rules below cover most UK/US pairs; ``rules/spelling.tsv`` holds the
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from .rules import read_rules
@@ -75,12 +76,21 @@ def _singular(word: str) -> str:
     return word
 
 
+MAX_QUERY_WORDS = 40  # a search is a phrase, not a document: longer input is cut (see search())
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or curly quotes: "Ménière’s" -> "meniere's", as the index spells it."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
 def words(text: str, expand: bool = True) -> list[str]:
     """Canonical words of ``text`` without stopwords, in order."""
     if expand:
         text = expand_abbreviations(text)
     out = []
-    for token in _TOKEN.findall(text.lower().replace("'s", "")):
+    for token in _TOKEN.findall(fold(text).replace("'s", "")):
         if token in STOPWORDS:
             continue
         out.append(canonical(token))

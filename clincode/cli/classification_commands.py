@@ -74,7 +74,7 @@ def lookup(
     if as_json:
         _emit_json(info)
         return
-    out.print(f"[bold]{info['code']}[/bold]  {info['title']}  [dim]({info['system']}, {info['kind']})[/dim]",
+    out.print(f"[bold]{info['code']}[/bold]  {info['full_title']}  [dim]({info['system']}, {info['kind']})[/dim]",
               highlight=False)
     if info["note"]:
         out.print(f"[yellow]note:[/yellow] {info['note']}", highlight=False)

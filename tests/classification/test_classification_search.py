@@ -93,3 +93,16 @@ def test_nonsense_and_empty_queries_return_nothing(clf):
     assert clf.search("qwertyuiop zxcv") == []
     with pytest.raises(ValueError):
         clf.search(None)  # type: ignore[arg-type]
+
+
+def test_accents_curly_quotes_and_long_input(clf):
+    assert clf.search("Ménière’s disease", limit=1)[0].code == clf.search("Menieres disease", limit=1)[0].code
+    assert clf.search("Crohn’s disease", limit=3)[0].code.startswith("K50")
+    long_text = "acute cholecystitis " + "and other findings " * 500
+    assert clf.search(long_text, limit=3)  # cut to a phrase, still answers
+
+
+def test_full_title_reads_as_in_the_book(classifications):
+    assert classifications.icd10.get("E11.4").full_title == (
+        "Non-insulin-dependent diabetes mellitus: With neurological complications")
+    assert classifications.icd10.get("K80").full_title == "Cholelithiasis"
