@@ -98,6 +98,20 @@ def is_performed(f: Finding) -> bool:
     return f.attributes.get("status", "done") in ("done", "abandoned")
 
 
+def is_imaging_only(f: Finding) -> bool:
+    """Diagnostic imaging (chapter U: CT, MRI, ultrasound examinations) is coded only under a trust's
+    local policy (NCCS OPCS-4 chapter U); it is not part of the admitted-care procedure sequence here.
+    Image guidance of a procedure is coded with Y53 instead."""
+    return f.code.startswith("U")
+
+
+def is_ancillary(f: Finding) -> bool:
+    """Ancillary care mentioned in a narrative (catheterisation, transfusion, drug administration:
+    lexicon rank 0) is coded only when listed as a procedure (house policy: the uk_dev set codes what
+    the procedure list and the operation describe)."""
+    return f.attributes.get("rank", 2) == 0 and f.attributes.get("where") != "statement"
+
+
 def is_abandoned(f: Finding) -> bool:
     """PGCS3 Incomplete, unfinished, abandoned and failed procedures: coded to the stage reached.
 
@@ -407,7 +421,7 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
         diagnoses = _stated_diagnoses(diagnosis_findings)
     warnings: list[str] = []
     queries: list[ClinicianQuery] = []
-    performed = [f for f in findings if is_performed(f)]
+    performed = [f for f in findings if is_performed(f) and not is_imaging_only(f) and not is_ancillary(f)]
     stated = [f for f in performed if is_stated(f)]
     stated = [f for f in stated if not is_detail(f)]
     if stated:

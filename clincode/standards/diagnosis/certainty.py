@@ -164,22 +164,17 @@ def alternatives_code_first(episode: DiagnosisEpisode, classifications=None) -> 
     Standard: WHO ICD-10 Volume 2, 4.4.3 rule MB5 "Alternative main diagnoses" (where two or more
     conditions are recorded as diagnostic options, code the first recorded).
     """
-    for cand in list(episode.candidates):
-        if len(cand.findings) != 1 or cand not in episode.candidates:
+    mentions = sorted(
+        ((f.evidence.document, f.evidence.start, f.evidence.end, f, c) for c in episode.candidates for f in c.findings),
+        key=lambda m: (m[0], m[1]),
+    )
+    for (doc_a, _sa, end_a, f_a, first), (doc_b, start_b, _eb, f_b, second) in zip(mentions, mentions[1:]):
+        if doc_a != doc_b or first is second or start_b < end_a or second not in episode.candidates:
             continue
-        f = cand.findings[0]
-        text = episode.texts.get(f.evidence.document, "")
-        for other in episode.candidates:
-            if other is cand:
-                continue
-            for g in other.findings:
-                if g.evidence.document != f.evidence.document or g.evidence.end > f.evidence.start:
-                    continue
-                gap = text[g.evidence.end : f.evidence.start]
-                if len(gap) <= 20 and _ALTERNATIVE.match(gap):
-                    other.note(f"'{g.evidence.text}' {gap.strip()} '{f.evidence.text}': alternatives, "
-                               f"the first recorded is coded (ICD-10 Vol 2 rule MB5); {cand.code} not coded")
-                    episode.drop(cand, f"alternative diagnosis after {other.code} (MB5)")
-                    break
-            if cand not in episode.candidates:
-                break
+        if len(second.findings) != 1 or first not in episode.candidates:
+            continue  # a code with other evidence is not only an alternative
+        gap = episode.texts.get(doc_a, "")[end_a:start_b]
+        if len(gap) <= 20 and _ALTERNATIVE.match(gap):
+            first.note(f"'{f_a.evidence.text}' {gap.strip()} '{f_b.evidence.text}': alternatives, "
+                       f"the first recorded is coded (ICD-10 Vol 2 rule MB5); {second.code} not coded")
+            episode.drop(second, f"alternative diagnosis after {first.code} (MB5)")

@@ -11,17 +11,17 @@ from functools import lru_cache
 
 from ...coding.models import Evidence
 from .episode import DiagnosisEpisode, section_info
-from .resources import matches, read_table, split_codes
+from .resources import PrefixSet, matches, read_table, split_codes
 
 
 @lru_cache(maxsize=1)
-def _comorbidities() -> tuple[tuple[tuple[str, ...], str, str, bool], ...]:
+def _comorbidities() -> tuple[tuple[PrefixSet, str, str, bool], ...]:
     table = read_table("mandatory_comorbidities.tsv", ("prefix", "condition", "kind", "if_past"), ("prefix",))
     rows = []
     for row in table.rows:
         if row["kind"] not in {"mandatory", "chronic"} or row["if_past"] not in {"yes", "no"}:
             raise ValueError(f"mandatory_comorbidities.tsv: bad kind/if_past in the row for {row['prefix']}")
-        rows.append((tuple(split_codes(row["prefix"])), row["condition"], row["kind"], row["if_past"] == "yes"))
+        rows.append((PrefixSet.of(row["prefix"]), row["condition"], row["kind"], row["if_past"] == "yes"))
     return tuple(rows)
 
 
@@ -48,13 +48,13 @@ def comorbidity(code: str) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=1)
-def _history_status() -> tuple[tuple[tuple[str, ...], str, str], ...]:
+def _history_status() -> tuple[tuple[PrefixSet, str, str], ...]:
     table = read_table("history_status_codes.tsv", ("prefix", "policy", "note"), ("prefix",))
     rows = []
     for row in table.rows:
         if row["policy"] not in {"always", "listed", "never"}:
             raise ValueError(f"history_status_codes.tsv: unknown policy {row['policy']!r}")
-        rows.append((tuple(split_codes(row["prefix"])), row["policy"], row["note"]))
+        rows.append((PrefixSet.of(row["prefix"]), row["policy"], row["note"]))
     return tuple(rows)
 
 
@@ -92,7 +92,7 @@ def apply_history_status_policy(episode: DiagnosisEpisode, classifications=None)
 # --- drug history -------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DrugRule:
-    pattern: re.Pattern
+    names: tuple[str, ...]  # lower-case drug names (one or more words)
     code: str
     kind: str  # status | implies
     condition: tuple[str, ...]
@@ -107,31 +107,52 @@ def drug_rules() -> tuple[DrugRule, ...]:
     for row in table.rows:
         if row["kind"] not in {"status", "implies"}:
             raise ValueError(f"drug_history.tsv: unknown kind {row['kind']!r}")
-        names = "|".join(re.escape(n.strip()) for n in row["drug"].split("|") if n.strip())
-        rules.append(DrugRule(re.compile(rf"\b({names})\b", re.IGNORECASE), row["code"], row["kind"],
-                              tuple(split_codes(row["condition"])), row["note"]))
+        names = tuple(n.strip().lower() for n in row["drug"].split("|") if n.strip())
+        rules.append(DrugRule(names, row["code"], row["kind"], tuple(split_codes(row["condition"])), row["note"]))
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
+def _drug_index() -> dict[str, list[tuple[str, DrugRule]]]:
+    """First word of each drug name -> (full name, rule): one pass over the words finds every drug."""
+    index: dict[str, list[tuple[str, DrugRule]]] = {}
+    for rule in drug_rules():
+        for name in rule.names:
+            index.setdefault(name.split()[0], []).append((name, rule))
+    return index
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _STOPPED = re.compile(r"\b(stop|stopped|discontinue|discontinued|held|hold|withheld|no|nil|not on|off)\W+(\w+\W+){0,2}$", re.I)
 # Outside a medication list only an explicit "on <drug>" counts as current therapy.
 _ON_DRUG = re.compile(r"\b(on|takes|taking|maintained on|long[- ]term)\W+(\w+\W+){0,2}$", re.I)
 _MEDICATION_SECTIONS = {"medications", "discharge_medications"}
 
 
-def _drug_mentions(rule: DrugRule, parsed) -> list[Evidence]:
-    """Current-therapy mentions of a drug: in a medication list, or 'on <drug>' elsewhere."""
-    found: list[Evidence] = []
+def drug_mentions(parsed) -> dict[DrugRule, list[Evidence]]:
+    """Current-therapy mentions of the listed drugs: in a medication list, or 'on <drug>' elsewhere."""
+    index = _drug_index()
+    found: dict[DrugRule, list[Evidence]] = {}
     for doc in parsed or []:
         text = doc.text
-        for m in rule.pattern.finditer(text):
-            section = _section_at(doc, m.start())
-            before = text[max(0, m.start() - 40) : m.start()]
-            if _STOPPED.search(before):
+        lowered = text.lower()
+        for m in _WORD.finditer(text):
+            entries = index.get(m.group().lower())
+            if not entries:
                 continue
-            if section in _MEDICATION_SECTIONS or _ON_DRUG.search(before):
-                found.append(Evidence(document=doc.document.id, start=m.start(), end=m.end(),
-                                      text=m.group(), section=section))
+            for name, rule in entries:
+                if not lowered.startswith(name, m.start()):
+                    continue
+                end = m.start() + len(name)
+                if end < len(text) and text[end].isalnum():
+                    continue
+                section = _section_at(doc, m.start())
+                before = text[max(0, m.start() - 40) : m.start()]
+                if _STOPPED.search(before):
+                    continue
+                if section in _MEDICATION_SECTIONS or _ON_DRUG.search(before):
+                    found.setdefault(rule, []).append(Evidence(
+                        document=doc.document.id, start=m.start(), end=end, text=text[m.start():end], section=section))
     return found
 
 
@@ -150,10 +171,7 @@ def code_long_term_drug_therapy(episode: DiagnosisEpisode, classifications=None)
     drug therapy"; General Coding Standards: a diagnosis is not inferred from medication alone
     (the coder queries the clinician).
     """
-    for rule in drug_rules():
-        mentions = _drug_mentions(rule, episode.parsed)
-        if not mentions:
-            continue
+    for rule, mentions in drug_mentions(episode.parsed).items():
         names = sorted({ev.text.lower() for ev in mentions})
         if rule.kind == "status":
             title = _title(classifications, rule.code)

@@ -40,7 +40,7 @@ def section_info(name: str | None) -> SectionInfo:
     return section_table().get(name or "other", SectionInfo(3, "current", False))
 
 
-@dataclass
+@dataclass(eq=False)  # a candidate is itself: compared by identity, not field by field
 class Candidate:
     """One ICD-10 code proposed for the episode, with the findings that support it."""
 
@@ -189,7 +189,7 @@ class DiagnosisEpisode:
         for c in old:
             if c is not cand:
                 self.drop(c, reason)
-        cand.findings.extend(f for f in findings if f not in cand.findings)
+        cand.findings.extend(f for f in findings if not any(f is g for g in cand.findings))
         cand.extra_evidence.extend(ev for c in old for ev in c.extra_evidence)
         for r in rationale:
             cand.note(r)

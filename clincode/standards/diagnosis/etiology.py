@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .episode import Candidate, DiagnosisEpisode
-from .resources import matches, read_table, split_codes
+from .resources import PrefixSet, matches, read_table
 
 
 # --- dagger and asterisk -------------------------------------------------------------------
@@ -37,7 +37,7 @@ def is_asterisk(code: str, title: str = "") -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Manifestation:
-    dagger: tuple[str, ...]
+    dagger: PrefixSet
     asterisk: str
     auto: bool
     note: str
@@ -46,13 +46,14 @@ class Manifestation:
 @lru_cache(maxsize=1)
 def manifestation_table() -> tuple[Manifestation, ...]:
     table = read_table("manifestations.tsv", ("dagger", "asterisk", "auto", "note"), ("dagger", "asterisk"))
-    rows = [Manifestation(tuple(split_codes(r["dagger"])), r["asterisk"], r["auto"] == "yes", r["note"])
+    rows = [Manifestation(PrefixSet.of(r["dagger"]), r["asterisk"], r["auto"] == "yes", r["note"])
             for r in table.rows]
     try:
         from ...classification.rules import load_dagger_asterisk
 
         for dagger, asterisks in load_dagger_asterisk().items():
-            rows.extend(Manifestation((dagger,), a, False, "classification dagger/asterisk pair") for a in asterisks)
+            rows.extend(Manifestation(PrefixSet((dagger,)), a, False, "classification dagger/asterisk pair")
+                        for a in asterisks)
     except (ImportError, OSError, ValueError):
         pass
     return tuple(rows)
@@ -140,7 +141,7 @@ def injuries_need_external_cause(episode: DiagnosisEpisode, classifications=None
 # --- complications of care -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CauseRule:
-    complication: tuple[str, ...]
+    complication: PrefixSet
     cause: str
     pattern: re.Pattern | None
     note: str
@@ -151,7 +152,7 @@ def complication_cause_table() -> tuple[CauseRule, ...]:
     table = read_table("complication_causes.tsv", ("complication", "cause", "pattern", "note"),
                        ("complication", "cause"), optional=("pattern",))
     return tuple(
-        CauseRule(tuple(split_codes(r["complication"])), r["cause"],
+        CauseRule(PrefixSet.of(r["complication"]), r["cause"],
                   re.compile(r["pattern"], re.IGNORECASE) if r["pattern"] else None, r["note"])
         for r in table.rows
     )

@@ -14,7 +14,7 @@ from functools import lru_cache
 from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import is_asterisk
-from .resources import matches, read_table, split_codes
+from .resources import PrefixSet, matches, read_table
 from .symptoms import is_symptom_code
 
 
@@ -120,14 +120,14 @@ def histology_confirms(episode: DiagnosisEpisode, classifications=None) -> None:
 @dataclass(frozen=True, slots=True)
 class BodySystem:
     chapter: str
-    diagnoses: tuple[str, ...]
+    diagnoses: PrefixSet
     note: str
 
 
 @lru_cache(maxsize=1)
 def procedure_body_systems() -> dict[str, BodySystem]:
     table = read_table("procedure_body_systems.tsv", ("chapter", "diagnoses", "note"), ("diagnoses",))
-    return {r["chapter"]: BodySystem(r["chapter"], tuple(split_codes(r["diagnoses"])), r["note"]) for r in table.rows}
+    return {r["chapter"]: BodySystem(r["chapter"], PrefixSet.of(r["diagnoses"]), r["note"]) for r in table.rows}
 
 
 def operated_on(cand: Candidate, main_procedure: str | None) -> bool:

@@ -79,14 +79,47 @@ def split_codes(value: str) -> list[str]:
     return [v.strip().upper() for v in value.split("|") if v.strip()]
 
 
-def matches(code: str, prefixes: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
+def matches(code: str, prefixes) -> bool:
     """True when ``code`` is one of ``prefixes`` or lies below one (``E11.2`` is below ``E11``).
 
-    Prefixes match at code boundaries: ``I10`` does not match ``I10X`` and ``N13`` matches ``N13.6``.
+    Prefixes match at code boundaries: ``I10`` does not match ``I10X`` and ``N13`` matches ``N13.6``;
+    a single letter is a whole chapter (``J``). The prefixes are compiled once into sets (the rules
+    call this tens of thousands of times per batch).
     """
-    for prefix in prefixes:
-        if code == prefix or code.startswith(prefix + ".") or len(prefix) == 1 and code.startswith(prefix) or (
-            "." in prefix and code.startswith(prefix)
-        ):
+    if isinstance(prefixes, PrefixSet):
+        return prefixes.holds(code)
+    return _compiled(prefixes if isinstance(prefixes, tuple) else tuple(prefixes)).holds(code)
+
+
+class PrefixSet:
+    """Code prefixes as sets by length, so a lookup is a handful of set probes."""
+
+    __slots__ = ("prefixes", "letters", "categories", "dotted")
+
+    def __init__(self, prefixes: tuple[str, ...]):
+        self.prefixes = tuple(prefixes)
+        self.letters = frozenset(p for p in prefixes if len(p) == 1)
+        self.categories = frozenset(p for p in prefixes if len(p) == 3)
+        self.dotted = frozenset(p for p in prefixes if len(p) > 3)
+
+    def holds(self, code: str) -> bool:
+        if code[:1] in self.letters or code[:3] in self.categories:
             return True
-    return False
+        return bool(self.dotted) and (code in self.dotted or code[:5] in self.dotted or code[:6] in self.dotted)
+
+
+    @classmethod
+    def of(cls, value: str) -> "PrefixSet":
+        """From a data-file cell: ``"N20|N21|C67"``."""
+        return cls(tuple(split_codes(value)))
+
+    def __iter__(self):
+        return iter(self.prefixes)
+
+    def __bool__(self) -> bool:
+        return bool(self.prefixes)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(prefixes: tuple[str, ...]) -> PrefixSet:
+    return PrefixSet(prefixes)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ...classification import Kind
 from .episode import Candidate, DiagnosisEpisode
-from .resources import matches, read_table, split_codes
+from .resources import PrefixSet, matches, read_table
 
 _UNSPECIFIED = re.compile(r"\b(unspecified|without (mention of )?complications?|not otherwise specified|NOS)\b", re.I)
 
@@ -135,15 +135,15 @@ def _parent(code: str) -> str:
 
 
 def _give_way(episode: DiagnosisEpisode, general: Candidate, specific: Candidate, what: str) -> None:
-    specific.findings.extend(f for f in general.findings if f not in specific.findings)
+    specific.findings.extend(f for f in general.findings if not any(f is g for g in specific.findings))
     specific.note(f"{general.code} not coded: {specific.code} is {what} (ICD-10 rule MB4, specificity)")
     episode.drop(general, f"less specific than {specific.code}")
 
 
 @dataclass(frozen=True, slots=True)
 class LessSpecific:
-    general: tuple[str, ...]
-    specific: tuple[str, ...]
+    general: PrefixSet
+    specific: PrefixSet
     note: str
 
 
@@ -151,7 +151,7 @@ class LessSpecific:
 def less_specific_table() -> tuple[LessSpecific, ...]:
     table = read_table("less_specific.tsv", ("general", "specific", "note"), ("general", "specific"))
     return tuple(
-        LessSpecific(tuple(split_codes(r["general"])), tuple(split_codes(r["specific"])), r["note"])
+        LessSpecific(PrefixSet.of(r["general"]), PrefixSet.of(r["specific"]), r["note"])
         for r in table.rows
     )
 
@@ -174,8 +174,8 @@ def less_specific_across_categories(episode: DiagnosisEpisode, classifications) 
 
 @dataclass(frozen=True, slots=True)
 class Combination:
-    first: tuple[str, ...]
-    second: tuple[str, ...]
+    first: PrefixSet
+    second: PrefixSet
     combined: str
     drop: str
     note: str
@@ -189,7 +189,7 @@ def combination_table() -> tuple[Combination, ...]:
     for r in table.rows:
         if r["drop"] not in {"both", "first"}:
             raise ValueError(f"combinations.tsv: drop must be 'both' or 'first', not {r['drop']!r}")
-        rows.append(Combination(tuple(split_codes(r["first"])), tuple(split_codes(r["second"])),
+        rows.append(Combination(PrefixSet.of(r["first"]), PrefixSet.of(r["second"]),
                                 r["combined"], r["drop"], r["note"]))
     return tuple(rows)
 
@@ -211,10 +211,9 @@ def combination_codes(episode: DiagnosisEpisode, classifications) -> None:
         if rule.drop == "both":
             episode.replace(firsts + seconds, rule.combined, title, reason)
         else:
-            cand = episode.replace(firsts, rule.combined, title, reason)
+            episode.replace(firsts, rule.combined, title, reason)
             for s in seconds:
                 s.note(f"{s.code} coded in addition to {rule.combined} (tabular: use additional code)")
-            del cand
 
 
 def overlapping_neoplasm_sites(episode: DiagnosisEpisode, classifications) -> None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .episode import Candidate, DiagnosisEpisode
-from .resources import matches, read_table, split_codes
+from .resources import PrefixSet, matches, read_table
 
 
 @dataclass(frozen=True, slots=True)
 class SymptomRule:
-    symptom: tuple[str, ...]
-    explained_by: tuple[str, ...]
+    symptom: PrefixSet
+    explained_by: PrefixSet
     note: str
 
 
@@ -27,14 +27,19 @@ class SymptomRule:
 def symptom_table() -> tuple[SymptomRule, ...]:
     table = read_table("symptoms.tsv", ("symptom", "explained_by", "note"), ("symptom", "explained_by"))
     return tuple(
-        SymptomRule(tuple(split_codes(r["symptom"])), tuple(split_codes(r["explained_by"])), r["note"])
+        SymptomRule(PrefixSet.of(r["symptom"]), PrefixSet.of(r["explained_by"]), r["note"])
         for r in table.rows
     )
 
 
+@lru_cache(maxsize=1)
+def _all_symptoms() -> PrefixSet:
+    return PrefixSet(tuple(p for rule in symptom_table() for p in rule.symptom))
+
+
 def is_symptom_code(code: str) -> bool:
     """Chapter XVIII (R00-R99), or a symptom code elsewhere listed in the symptom table."""
-    return code.startswith("R") or any(matches(code, rule.symptom) for rule in symptom_table())
+    return code.startswith("R") or matches(code, _all_symptoms())
 
 
 def explaining_diagnoses(symptom: Candidate, episode: DiagnosisEpisode) -> list[Candidate]:
