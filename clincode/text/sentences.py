@@ -14,11 +14,12 @@ import re
 
 from .document import Section, Sentence
 
-# Words whose full stop is not a sentence end (lower case, without the final ".").
+# Words whose full stop is not a sentence end (lower case, without the final "."). Units ("mg",
+# "mm") are not here: UK and translated notes write them without a stop, so "30 mm. The" ends a sentence.
 NO_BREAK_BEFORE = frozenset(
-    """dr mr mrs ms miss prof sr st mt no nos vs v e.g eg i.e ie approx c ca cf fig figs ref refs viz
-    al et al dept inc ltd co jr b.d t.d.s q.d.s o.d b.i.d t.i.d q.i.d p.o i.v i.m s.c p.r.n o.n
-    ml mg mcg kg cm mm hrs hr min mins sec approx. resp temp pt pts yr yrs wk wks mo mos esp""".split()
+    """dr mr mrs ms miss prof sr st mt vs v e.g eg i.e ie approx c ca cf fig figs ref refs viz
+    al et dept inc ltd co jr b.d t.d.s q.d.s o.d b.i.d t.i.d q.i.d p.o i.v i.m s.c p.r.n o.n
+    resp temp pt pts esp spp sp""".split()
 )
 # Sections written as lists, where ";" separates items ("Hypertension; T2DM; CKD stage 3").
 LIST_SECTIONS = frozenset(

@@ -1,0 +1,106 @@
+"""ConText on real sentences: CodiEsp dev (English translations), drawn at random (seed 7) among
+sentences with a trigger-like word, and annotated by hand BEFORE running the code. Not tuned on:
+the figure printed is what the rules achieve on unseen text (see docs/text.md)."""
+from __future__ import annotations
+
+from clincode.text import context_of, parse_document
+
+# (sentence, mention, expected flags): N negated, U uncertain, H historical, F family, Y hypothetical
+REAL = [
+    ("Later the hemocultive was informed as negative and the culture of cutaneous and nasal swabs was positive for S. aureus (resistant to penicillin, sensitive to cloxacillin, amoxicillin-clavulanic acid and clinda).", "S. aureus", ""),
+    ("This is a 42-year-old male with aggressive periodontal disease, without any other relevant pathology.", "aggressive periodontal disease", ""),
+    ("The micropapillary component expressed cytokeratin 7, CA125, cytokeratin 20, BX2 and P53, and was negative for CEA.", "CEA", "N"),
+    ("She reported 2-3 semi-soft stools and denied vomiting or food intolerance.", "vomiting", "N"),
+    ("Ultrasound revealed a hyperechogenic nodular image in the medial zone of the left thyroid lobe, compatible with parathyroid gland hypertrophy.", "parathyroid gland hypertrophy", ""),
+    ("There were no data on renal stones or footlocalization dilatation.", "renal stones", "N"),
+    ("No precordial pain.", "precordial pain", "N"),
+    ("No microorganisms were observed in PAS and Ziehl-Nielsen stains.", "microorganisms", "N"),
+    ("Immunohistochemistry was negative for S100 and CD1a.", "S100", "N"),
+    ("Serology for HBV, HCV, HIV and syphilis were negative.", "syphilis", "N"),
+    ("These findings suggest the existence of duodenal perforation in the retroperitoneal portion and infection, opting for conservative treatment.", "duodenal perforation", "U"),
+    ("Biochemistry and blood count were normal (without leukocytosis or neutrophilia).", "leukocytosis", "N"),
+    ("It was the corpse of an athletic woman with a height of 1.65 m and 54.5 kg of weight approximately (BMI 20 kg/m2), without external signs of violence or marfanoid habit.", "marfanoid habit", "N"),
+    ("A 3-year-old male with no family history of congenital deformities or pathology detected during pregnancy.", "congenital deformities", "FN"),
+    ("Periodic controls were carried out for 1 year since discharge, without fever or clinical data leading to suspicion of any complication or valve complications.", "fever", "N"),
+    ("The neck was negative for lymphadenopathy.", "lymphadenopathy", "N"),
+    ("The chest X-ray requested showed images of millimetric nodules predominantly in both upper fields, not present in the chest X-ray of the patient in February 2012.", "millimetric nodules", ""),
+    ("Mesial root of 46 and root of 45 showed rhizolysis, with possible pulp necrosis.", "pulp necrosis", "U"),
+    ("Given these findings, we decided to perform fiberoptic bronchoscopy, in which no gross lesions were observed in the airway.", "gross lesions", "N"),
+    ("The patient had a history of hypertension and type 2 diabetes controlled by conventional medical treatment.", "hypertension", "H"),
+    ("The patient had a history of hypertension and type 2 diabetes controlled by conventional medical treatment.", "type 2 diabetes", "H"),
+    ("In order to clarify the nature of these cysts, an abdominal CT was requested, which reported a large parapyellic cyst in the right kidney with no impact on the pathway and a right adrenal hypodense mass.", "right adrenal hypodense mass", ""),
+    ("There was no evidence of interconnected bladder voiding or incomplete bladder pressure sensation.", "interconnected bladder voiding", "N"),
+    ("In the subsequent follow-up of this patient there were no signs of recurrence or progression.", "recurrence", "N"),
+    ("After 30 months of follow-up, the patient presented a good general condition without radiological evidence of metastases and tumor markers within normal limits.", "metastases", "N"),
+    ("Post-operative recovery was uneventful and there were no signs of local or regional recurrence one year after surgery.", "regional recurrence", "N"),
+    ("The temporomandibular joint (TMJ) was normal at palpation, without noise or opening pain.", "opening pain", "N"),
+    ("The infant presents an adequate gain and has not presented infections since birth.", "infections", "N"),
+    ("Right non-allvic TAC: collection of 4.7 x 10 x 11 cm with a denser area inside (probably clots and adjacent gas bubbles, suggesting infection)", "infection", "U"),
+    ("Right non-allvic TAC: collection of 4.7 x 10 x 11 cm with a denser area inside (probably clots and adjacent gas bubbles, suggesting infection)", "clots", "U"),
+    ("The patient, however, did not improve his symptoms, presenting syncopes to orthostatism almost daily, with frequent trauma, along with a state of presyncope maintained while the patient remained in the sitting position.", "syncopes", ""),
+    ("Horseal cultures were negative.", "cultures", "N"),
+    ("The cysts presented hyperpigmented walls with hypopigmented liquid content, suggesting the diagnosis of primary neuroepithelial cysts.", "primary neuroepithelial cysts", "U"),
+    ("The patient reported no other accompanying symptoms except lumbar pain radiating to the left testicle.", "lumbar pain", ""),
+    ("No alterations were found in the rest of the bladder.", "alterations", "N"),
+    ("Colonoscopy: No lesions were observed in the visualized areas.", "lesions", "N"),
+    ("These symptoms do not produce pain, dyspnea or dysphagia.", "dysphagia", "N"),
+]
+
+# A second draw (seed 11), annotated before running: its first score is reported in docs/text.md.
+REAL += [
+    ("All these findings were suggestive of lymphoplasmacytic inflammatory pseudotumor of the liver, probably related to systemic IgG4-related disease.", "lymphoplasmacytic inflammatory pseudotumor", "U"),
+    ("All these findings were suggestive of lymphoplasmacytic inflammatory pseudotumor of the liver, probably related to systemic IgG4-related disease.", "systemic IgG4-related disease", "U"),
+    ("Invasive AMT remained above 45 mmHg (percentile 5 for age: 43 mmHg): there was no pathological thermal gradient or coagulopathy.", "coagulopathy", "N"),
+    ("She denied alcohol, tobacco or other drugs.", "tobacco", "N"),
+    ("epithelial celliad without malignancy.", "malignancy", "N"),
+    ("Pathological anatomy reveals the existence of a grade III renal adenocarcinoma arising exclusively from the renal tumor capsule, as well as from the renal vein, not exceeding the vena cava (pT3bNoMo).", "grade III renal adenocarcinoma", ""),
+    ("The impression was of a large urethral diverticulum of at least 3.5 x 2.5 cm, however, it could not be ruled out that the smallest collection was a cyst of the Barino gland.", "urethral diverticulum", ""),
+    ("The impression was of a large urethral diverticulum of at least 3.5 x 2.5 cm, however, it could not be ruled out that the smallest collection was a cyst of the Barino gland.", "cyst of the Barino gland", "U"),
+    ("The control MRI study performed at 3 months showed no signs of recurrence.", "recurrence", "N"),
+    ("In June 2003, after reopening the Gibson incision previous to the RIF, and after the release of the renal graft from the surrounding adhesions, a well circumscribed exophytic tumor of 1.5 cm was identified.", "exophytic tumor", ""),
+    ("Two years earlier, the patient had been assessed for lumbar densitometric osteoporosis (L1-L4 T-score of -3, normal femoral neck figures), treated with denosumab and normal family habits fracture.", "osteoporosis", "H"),
+    ("Three months after the second surgery and in a control CT scan, a nodule of small right basal temporal size was observed that captures contrast and is suggestive of a new focus of glioblastoma.", "glioblastoma", "U"),
+    ("Immunohistochemical studies were also performed, which were positive for vimentin and muscle actin and negative for alk-protein 1, beta catenin, CD 34, desmin, S-100.", "desmin", "N"),
+    ("Immunohistochemical studies were also performed, which were positive for vimentin and muscle actin and negative for alk-protein 1, beta catenin, CD 34, desmin, S-100.", "vimentin", ""),
+    ("The cystoscopy showed an elevated area without mucosal alteration at this level.", "mucosal alteration", "N"),
+    ("Distal pulses were preserved, and there were no other involved anatomical areas.", "involved anatomical areas", "N"),
+    ("There were no postoperative complications.", "postoperative complications", "N"),
+    ("A 54-year-old male with recurrent episodes of acute pancreatitis, with a personal history of hyperlipemia on treatment and previous fistulotomy.", "acute pancreatitis", ""),
+    ("A 54-year-old male with recurrent episodes of acute pancreatitis, with a personal history of hyperlipemia on treatment and previous fistulotomy.", "hyperlipemia", "H"),
+    ("A 54-year-old male with recurrent episodes of acute pancreatitis, with a personal history of hyperlipemia on treatment and previous fistulotomy.", "fistulotomy", "H"),
+    ("The complementary tests confirmed the diagnosis of suspected ARE and since its evolution is to resolve spontaneously, treatment with NSAIDs was suspended.", "ARE", ""),
+    ("She had been treated with topical corticosteroids with the diagnosis of suspected pyoderma gangrenosum, not progressing satisfactorily.", "pyoderma gangrenosum", "U"),
+    ("No UTIs.", "UTIs", "N"),
+    ("Physical examination showed no pathological findings.", "pathological findings", "N"),
+    ("A slightly hyperintense thorax suggestive of pulmonary emphysema with bilateral hiliar prominence that seemed vascular was described.", "pulmonary emphysema", "U"),
+    ("On examination, cardiopulmonary auscultation was normal, with no signs of neurological involvement.", "neurological involvement", "N"),
+    ("After the resection, a tumor persistence of 5 mm in diameter at the level of the cribriform plate of the ethmoid was found, which was not resected because the Neurosurgery team was not available.", "tumor persistence", ""),
+    ("It was not accompanied by hydrocephalia.", "hydrocephalia", "N"),
+    ("With the suspected diagnosis of Ureterocele, an ultrasound was requested: no duplication or urinary dilatation was found.", "Ureterocele", "U"),
+    ("With the suspected diagnosis of Ureterocele, an ultrasound was requested: no duplication or urinary dilatation was found.", "urinary dilatation", "N"),
+    ("No oligoclonal bands were observed.", "oligoclonal bands", "N"),
+    ("Left testicle with no pathological findings of interest.", "pathological findings", "N"),
+    ("The anatomopathological examination of the stenosis of the urinary tract revealed a vesicular hemangioma as the cause of the obstruction, which did not allow passage of any cannula.", "vesicular hemangioma", ""),
+    ("Cardiopulmonary examination revealed no abnormalities.", "abnormalities", "N"),
+    ("She consulted for 4-5 stools a day, liquid, without pathological products, about 6 months of evolution, adding fever up to 39oC in the last two months.", "fever", ""),
+    ("She consulted for 4-5 stools a day, liquid, without pathological products, about 6 months of evolution, adding fever up to 39oC in the last two months.", "pathological products", "N"),
+]
+
+FLAGS = {"N": "negated", "U": "uncertain", "H": "historical", "F": "family", "Y": "hypothetical"}
+
+
+def test_context_on_real_sentences(capsys):
+    misses = []
+    for sentence, mention, expected in REAL:
+        parsed = parse_document(sentence)
+        start = sentence.index(mention)
+        ctx = context_of(parsed, start, start + len(mention))
+        got = "".join(sorted(k for k, name in FLAGS.items() if getattr(ctx, name)))
+        if got != "".join(sorted(expected)):
+            misses.append(f"{mention!r}: expected {expected or '-'}, got {got or '-'} {ctx.triggers}")
+    accuracy = 1 - len(misses) / len(REAL)
+    with capsys.disabled():
+        print(f"\nConText on {len(REAL)} real CodiEsp dev sentences: {accuracy:.1%} exact flags")
+        for m in misses:
+            print("  MISS", m)
+    assert accuracy >= 0.8, "\n".join(misses)
