@@ -14,7 +14,7 @@ from ..store.models import Episode, EpisodeCode
 from .deadlines import DeadlineRules, Deadlines, days_label, deadlines
 from .highlight import Span, highlight
 from ..classification import load_classifications
-from .validation import patient_age, validate_code
+from .validation import Message, missing_laterality, patient_age, validate_code
 from .names import (
     ADMISSION_METHODS, DISCHARGE_METHODS, DOCUMENT_TYPES, SEX, nhs_number_display, patient_name,
     specialty_label, status_colour, status_label,
@@ -103,8 +103,8 @@ def _row(code: EpisodeCode, index_paths: dict[str, str]) -> CodeRow:
 
 
 def _category_heading(clf, system: str, code: str) -> str:
-    """The title a subdivided code is printed under in the tabular list ('E11 Type 2 diabetes
-    mellitus' for E11.9 'Without complications'), so a short title is never read alone."""
+    """The title a subdivided code is printed under in the tabular list ('Non-insulin-dependent
+    diabetes mellitus' for E11.9 'Without complications'), so a short title is never read alone."""
     try:
         found = clf.table(system).get(code)
     except LookupError:
@@ -112,7 +112,7 @@ def _category_heading(clf, system: str, code: str) -> str:
     category = found.category if found is not None else None
     if category is None or category is found:
         return ""
-    return f"{category.code} {category.title}"
+    return category.title
 
 
 def _age(birth: date | None, on: date | None) -> str | None:
@@ -150,6 +150,9 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
                 # A coder who typed a code the engine had also proposed still sees the engine's evidence.
                 row.evidence = list(engine_said[row.code].evidence or [])
             row.problems = validate_code(row.system, row.code, primary=row.primary, sex=patient.sex, age=age).messages
+        if system == "opcs4":
+            for i, message in missing_laterality([(r.code, r.title) for r in final_rows]).items():
+                final_rows[i].problems.append(Message(message, "warning"))
         if final_rows:
             final_rows[0].first, final_rows[-1].last = True, True
         groups.append(CodeGroup(system, heading, final_rows, [_row(c, index_paths) for c in proposed]))
@@ -158,7 +161,9 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
     spans: dict[str, list[Span]] = {}
     for group in groups:
         for row in group.final + group.pending:
-            row.heading = _category_heading(clf, row.system, row.code)
+            cat_title = _category_heading(clf, row.system, row.code)
+            if cat_title and cat_title.lower() not in row.title.lower():
+                row.heading = cat_title
             for ev in row.evidence:
                 try:
                     spans.setdefault(str(ev.get("document")), []).append(

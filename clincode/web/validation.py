@@ -67,3 +67,30 @@ def validate_code(system: str, raw: str, *, primary: bool = False, sex: str | No
         for problem in stored.problems:
             add(problem, "error")
     return out
+
+
+def missing_laterality(procedures: list[tuple[str, str]]) -> dict[int, str]:
+    """Procedures (in coded order, as (code, title)) that need a Z94 laterality code and lack one.
+
+    The rule is the standards package's (``needs_laterality``, ``site_is_paired``: NCCS OPCS-4
+    chapter Z, "Laterality of operation"); here only the coded sequence is read: the Y/Z codes
+    after a procedure qualify it, up to the next procedure. Returns {index: message}.
+    """
+    try:
+        from ..standards.procedures import needs_laterality, site_is_paired
+    except ImportError:  # the standards package without its procedure rules: nothing to check
+        return {}
+    out: dict[int, str] = {}
+    for i, (code, title) in enumerate(procedures):
+        if code[:1] in ("Y", "Z"):
+            continue
+        qualifiers = []
+        for later, _ in procedures[i + 1:]:
+            if later[:1] not in ("Y", "Z"):
+                break
+            qualifiers.append(later)
+        paired = needs_laterality(code, title) or any(site_is_paired(q) for q in qualifiers if q[:1] == "Z")
+        if paired and not any(q.startswith("Z94") for q in qualifiers):
+            out[i] = (f"Missing laterality: {code} is an operation on a paired organ or limb; add Z94.1 "
+                      f"(bilateral), Z94.2 (right) or Z94.3 (left) after it, or query the side")
+    return out

@@ -123,6 +123,11 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     expect(primary.first).to_have_attribute("data-key", "icd10-E11.9")
     expect(primary.first).to_contain_text("Primary diagnosis")
     page.screenshot(path=str(artifacts / "06-codes-amended.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator("ol.cc-code-list li.cc-code:has(.cc-hint) a.cc-code__focus").first.click()
+    expect(page.locator("mark.cc-evidence.cc-on").first).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts / "06b-coding-screen.png"))
 
     # --- clinician query: raise (episode on hold), answer, close ----------------------------------
     page.locator("#raise-query summary").click()

@@ -63,3 +63,28 @@ def test_days_left_and_urgency():
     assert d.urgency == "overdue"
     assert deadlines(None, today=date(2026, 11, 10)) is None
     assert days_label(0) == "due today" and days_label(1) == "1 day left" and days_label(-3) == "3 days overdue"
+
+
+def test_missing_laterality_is_flagged_until_z94_follows(classifications):
+    from clincode.web.validation import missing_laterality
+
+    hip = ("W37.1", classifications.opcs4.get("W37.1").title)
+    assert 0 in missing_laterality([hip])
+    assert missing_laterality([hip, ("Z94.2", "Right sided operation")]) == {}
+    # the Z94 must qualify this procedure, not the next one
+    chole = ("J18.3", classifications.opcs4.get("J18.3").title)
+    assert 0 in missing_laterality([hip, chole, ("Z94.2", "Right sided operation")])
+    assert missing_laterality([chole]) == {}  # the gallbladder is not paired
+
+
+def test_live_validation_combines_classification_and_sequencing_rules(classifications):
+    from clincode.web.validation import validate_code
+
+    assert validate_code("icd10", "K80.2").ok
+    male_only = validate_code("icd10", "N40", sex="2", age=50)
+    assert not male_only.ok and any("male" in m.text for m in male_only.messages)
+    asterisk = validate_code("icd10", "G01", primary=True)
+    assert not asterisk.ok and any("asterisk" in m.text for m in asterisk.messages)
+    site = validate_code("opcs4", "Z94.2", primary=True)
+    assert not site.ok
+    assert not validate_code("icd10", "nonsense").ok

@@ -52,7 +52,7 @@ def worklist(request: Request, session: DbSession, user: Reader, status: str = "
     base = path_for(request, "worklist")
     context = build_worklist(session, user.actor, query, today=request.app.state.today(),
                              rules=request.app.state.rules, base_url=base)
-    return render(request, "worklist.html", {"user": user, "nav": "worklist", **context})
+    return render(request, "worklist.html", {"user": user, "nav": "worklist", "wide": True, **context})
 
 
 @router.get("/queries", name="queries_list")
