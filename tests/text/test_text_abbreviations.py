@@ -46,6 +46,8 @@ def test_list_has_at_least_300_abbreviations():
     ("Sciatica from a PID at L4/5 on MRI spine.", "PID", "prolapsed intervertebral disc"),
     ("Paracetamol OD, staggered, 40 tablets.", "OD", "overdose"),
     ("Ramipril 5 mg OD.", "OD", "once daily"),
+    ("Best corrected visual acuity 0.6 (OD) and 0.5 (OI), IOP 18 mmHg.", "OD", "right eye (oculus dexter)"),
+    ("Extramedullary relapse of his AML as MS of the skin.", "MS", "myeloid sarcoma"),
 ])
 def test_ambiguous_senses(text, abbr, expected):
     found = [a for a in find_abbreviations(parse_document(text)) if a.text == abbr]
