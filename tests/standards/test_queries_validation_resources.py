@@ -122,3 +122,12 @@ def test_rank_all_findings_keeps_every_affirmed_current_condition(build):
                 build.finding(text, "K35.8", "appendicitis", "diagnosis", historical=True)]
     ep = rank_all_findings("case", findings, [], build.classifications)
     assert [d.code for d in ep.diagnoses] == ["K81.0", "K80.2"]  # no combination, no primary choice
+
+
+def test_probable_tumour_without_histology_is_queried(build):
+    text = "POSTOPERATIVE DIAGNOSIS: Probable carcinoma of base of tongue.\nPROCEDURE: Excisional biopsy."
+    ep = build.code(text, [("C01", "carcinoma of base of tongue", "postoperative_diagnosis", {"uncertain": True})])
+    assert any(q.code == "C01" and "histology" in q.question for q in ep.queries)
+    text = "POSTOPERATIVE DIAGNOSIS: Carcinoma of base of tongue.\nPROCEDURE: Excisional biopsy."
+    ep = build.code(text, [("C01", "Carcinoma of base of tongue", "postoperative_diagnosis")])
+    assert ep.queries == []

@@ -199,7 +199,7 @@ _SMOKER = re.compile(
     re.IGNORECASE,
 )
 _NOT_SMOKER = re.compile(
-    r"\b(ex-?smoker|former smoker|non-?smoker|never smoked|quit|stopped smoking|gave up|denies|no (history of )?smoking|does not smoke|doesn't smoke)\b",
+    r"\b(ex-?smoker|former smoker|non-?smoker|never smoked|quit|stopped smoking|gave up|denies|no (history of )?smoking|does not smoke|doesn't smoke|marijuana|cannabis|weed)\b",
     re.IGNORECASE,
 )
 

@@ -58,19 +58,31 @@ _HISTOLOGY_PENDING = re.compile(
 
 
 def histology_pending_query(episode: DiagnosisEpisode, classifications=None) -> None:
-    """When histology is still awaited, the documented diagnosis is coded and a query raised to
-    confirm it (behaviour and type) when the report is available.
+    """When histology is still awaited, or the tumour that is the primary diagnosis is only
+    'probable' with no histology in the documents, the documented diagnosis is coded and a query
+    raised to confirm it (behaviour and type) when the report is available.
 
     Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter II "Neoplasms"
     (coding before histology is available) and the house policy of ../shared/data/uk_dev/README.md
     ("Pending histology: the documented diagnosis is coded and a query raised").
     """
-    match = episode.search(_HISTOLOGY_PENDING.pattern)
     primary = next((c for c in episode.candidates if c.primary), None)
-    if not match or primary is None:
+    if primary is None:
         return
-    episode.query(
-        f"Histology is awaited ('{match.group().strip()}'): please confirm the final diagnosis "
-        f"(and, for a tumour, its behaviour and type) when the report is available.",
-        f"{primary.code} is coded from the clinical diagnosis until histology confirms it.",
-        primary.code, primary.evidence)
+    match = episode.search(_HISTOLOGY_PENDING.pattern)
+    if match:
+        episode.query(
+            f"Histology is awaited ('{match.group().strip()}'): please confirm the final diagnosis "
+            f"(and, for a tumour, its behaviour and type) when the report is available.",
+            f"{primary.code} is coded from the clinical diagnosis until histology confirms it.",
+            primary.code, primary.evidence)
+    elif _is_neoplasm(primary.code) and primary.uncertain and "histology" not in primary.sections:
+        episode.query(
+            "The tumour is documented as probable/suspected: please confirm the diagnosis, its behaviour "
+            "(malignant, benign, in situ) and type once histology is available.",
+            f"{primary.code} is coded as if confirmed (uncertain diagnosis at the end of the episode).",
+            primary.code, primary.evidence)
+
+
+def _is_neoplasm(code: str) -> bool:
+    return code[:1] == "C" or (code[:1] == "D" and code[:3] <= "D48")
