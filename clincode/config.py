@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///clincode.db"
     # Largest document accepted, in bytes (larger ones are refused with a clear error).
     max_document_bytes: int = 5 * 1024 * 1024
+    # Coding deadlines on the web worklist: the trust's local target in working days after
+    # discharge, and the national (SUS+ freeze) date as day D of the Mth month after discharge.
+    local_coding_deadline_days: int = 5
+    national_deadline_months: int = 2
+    national_deadline_day: int = 20
+    # Signs the web application's session cookies; set it when several servers share the load
+    # (default: a random secret kept in cache_dir).
+    web_secret: str | None = None
 
     def model_post_init(self, __context) -> None:  # noqa: D401 - pydantic hook
         if self.classification_dir is None:
