@@ -144,3 +144,19 @@ def test_organ_operated_on_decides_between_listed_diagnoses(build):
                                  {"attributes": {"where": "statement"}})])
     assert build.primary(ep) == "N21.0"
     assert "N40" in build.codes(ep)
+
+
+def test_complication_word_in_operative_narrative_is_not_a_complication(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Right inguinal hernia.\n"
+            "DESCRIPTION OF PROCEDURE: The wound was closed with absorbable sutures.")
+    ep = build.code(text, [("K40.9", "Right inguinal hernia", "postoperative_diagnosis"),
+                           ("T81.3", "sutures", "description_of_procedure")])
+    assert build.codes(ep) == ["K40.9"]
+
+
+def test_complication_stated_under_complications_is_coded_with_cause(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Right inguinal hernia.\n"
+            "COMPLICATIONS: Accidental puncture of the bowel during the operation, repaired.")
+    ep = build.code(text, [("K40.9", "Right inguinal hernia", "postoperative_diagnosis"),
+                           ("T81.2", "Accidental puncture of the bowel", "complications")])
+    assert build.codes(ep) == ["K40.9", "T81.2", "Y60.0"]

@@ -4,8 +4,10 @@ A coder codes the conditions that coexist with the main condition and affect the
 the comorbidities always coded. In a document with a statement of the episode (diagnosis lists,
 procedure and findings headings, indications) that statement names those conditions; a condition
 met only in the narrative (history of the presenting illness, examination, operative description)
-is an incidental finding unless it is a comorbidity always coded or a complication or injury of
-the episode. A document without any such statement (a letter with no headings) is read whole.
+is an incidental finding unless it is a comorbidity always coded. A complication or injury of the
+episode is expected in the statement too (the complications heading, the diagnoses, the
+procedure list): the operative narrative's routine words ("sutures", "bleeding controlled") are
+not complications. A document without any such statement (a letter with no headings) is read whole.
 """
 from __future__ import annotations
 
@@ -21,14 +23,13 @@ def _always_secondary(cand: Candidate) -> bool:
         or history_status_policy(code)
         or cand.added_by
         or cand.qualifies
-        or code[:1] in "STVWXY"  # injuries, poisonings, complications of care and their causes
         or code.startswith(("B95", "B96", "B97", "B98", "U8"))
     )
 
 
 def narrative_conditions_need_a_statement(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the episode states its diagnoses, a condition found only in the narrative is not coded
-    unless it is a comorbidity always coded, or a complication or injury of the episode.
+    unless it is a comorbidity always coded (or a code the conventions attach to another).
 
     Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
     "Secondary diagnoses" (conditions that coexist and affect the patient's management) and WHO
