@@ -252,6 +252,8 @@ def read_terms(path: Path, source: str = "lexicon") -> list[Entry]:
 
 
 _TITLE_SKIP = re.compile(r"^(other specified|unspecified)\b", re.I)
+# Qualifiers a title states but notes leave out because they are the default reading.
+_DEFAULT_QUALIFIER = re.compile(r"^(?:open|primary|one stage)\s+", re.I)
 _LESION_OF = re.compile(r"^(\w+(?: \w+)?) of lesion of (\w+(?: \w+)?)$", re.I)
 _TITLE_TRIM = re.compile(r"\s+(NEC|NOC|HFQ)\b.*$")
 
@@ -268,6 +270,9 @@ def title_entries(opcs4) -> list[Entry]:
         if not term:
             continue
         out.append(Entry(term, code.code, source="opcs-title", rank=2))
+        core = _DEFAULT_QUALIFIER.sub("", term)
+        if core != term and len(core) > 5:  # "Open pyeloplasty" is what a note calls "pyeloplasty"
+            out.append(Entry(core, code.code, source="opcs-title", rank=2))
         lesion = _LESION_OF.match(term)
         if lesion:  # "Excision of lesion of tongue" is written "excision of tongue lesion"
             out.append(Entry(f"{lesion.group(1)} of {lesion.group(2)} lesion", code.code, source="opcs-title", rank=2))
