@@ -65,6 +65,7 @@ def _write(path: Path, family: str, value: object) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{family}-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache holds nothing secret
         os.replace(tmp, path)  # atomic: concurrent readers see the old file or the new, never half
         for old in path.parent.glob(f"{family}-*.pickle"):
             if old != path:

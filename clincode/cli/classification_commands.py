@@ -156,3 +156,83 @@ def validate(
         out.print(table)
     if not all(r.valid for r in results):
         raise typer.Exit(1)
+
+
+@app.command("index")
+def index_command(
+    reference: Annotated[str, typer.Argument(help='A main term or reference, e.g. "Cholecystitis" or "Calculus, gallbladder"')],
+    depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=10, help="levels of subterms to show")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Browse the Alphabetic Index: a term and its subterms with their UK codes, like the book."""
+    from ..classification.index import load_index
+    from ..config import get_settings
+
+    with _friendly_errors():
+        index = load_index(get_settings())
+        entry = index.lookup(reference)
+    if entry is None:
+        err.print(f"[red]error:[/red] no index entry for {reference!r}", highlight=False)
+        raise typer.Exit(2)
+    rows = []
+
+    def walk(e, level):
+        rows.append((level, e))
+        if level < depth:
+            for child in index.children(e):
+                walk(child, level + 1)
+
+    walk(entry, 0)
+    if as_json:
+        _emit_json([{"path": list(e.path), "level": level, "code_cm": e.code_cm, "code": e.code, "see": e.see,
+                     "see_also": e.see_also, "see_code": e.see_code, "nonessential": list(e.nonessential),
+                     "codes_by_behaviour": e.codes_by_behaviour} for level, e in rows])
+        return
+    for level, e in rows:
+        words = e.display_path if level == 0 else e.term
+        extra = f" [dim]({') ('.join(e.nonessential)})[/dim]" if e.nonessential else ""
+        code = f" [bold]{e.code}[/bold]" if e.code else ""
+        if e.code and e.code_cm and e.code_cm.rstrip("-") != e.code:
+            code += f" [dim](CM {e.code_cm})[/dim]"
+        see = f" [italic]see[/italic] {e.see}" + (f" -> [bold]{e.see_code}[/bold]" if e.see_code else "") if e.see else ""
+        also = f" [italic]see also[/italic] {e.see_also}" if e.see_also else ""
+        if e.codes_by_behaviour:
+            code = " " + " / ".join(f"{name.replace('_', ' ')} [bold]{c}[/bold]"
+                                    for name, c in e.codes_by_behaviour.items() if c and name != "unspecified")
+        out.print("  " * level + ("- " if level else "") + words + extra + code + see + also, highlight=False)
+
+
+@app.command()
+def info(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+    """Which classifications and index are loaded, from where, and what the caches hold."""
+    from ..config import get_settings
+
+    settings = get_settings()
+    with _friendly_errors():
+        clf = _classifications()
+    data = {
+        "classification_dir": str(settings.classification_dir) if settings.classification_dir else None,
+        "source_kind": clf.source_kind,
+        "icd10": {"codes": len(clf.icd10), "retired": sum(1 for c in clf.icd10 if not c.current),
+                  "files": list(clf.icd10.source_files)},
+        "opcs4": ({"codes": len(clf.opcs4), "retired": sum(1 for c in clf.opcs4 if not c.current),
+                   "files": list(clf.opcs4.source_files)} if clf.opcs4 else None),
+        "index_dir": str(settings.index_dir) if settings.index_dir else None,
+        "cache_dir": str(settings.cache_dir),
+        "warnings": clf.warnings,
+    }
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table(show_header=False, box=None)
+    table.add_column(style="dim")
+    table.add_column()
+    table.add_row("classification dir", f"{data['classification_dir']} ({data['source_kind']})")
+    table.add_row("ICD-10", f"{data['icd10']['codes']} rows, {data['icd10']['retired']} retired")
+    table.add_row("OPCS-4", f"{data['opcs4']['codes']} rows, {data['opcs4']['retired']} retired"
+                  if data["opcs4"] else "[red]unavailable[/red]")
+    table.add_row("index dir", str(data["index_dir"]))
+    table.add_row("cache dir", data["cache_dir"])
+    for warning in data["warnings"]:
+        table.add_row("warning", f"[yellow]{warning}[/yellow]")
+    out.print(table)

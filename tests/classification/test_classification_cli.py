@@ -86,3 +86,19 @@ def test_global_classification_dir_option(tmp_path):
     result = run("--classification-dir", str(trud), "--cache-dir", str(tmp_path), "lookup", "N40", "--json")
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "Hyperplasia of prostate"
     assert run("--classification-dir", str(tmp_path / "missing"), "lookup", "K80.2").exit_code == 2
+
+
+def test_index_browses_the_tree(settings):
+    if settings.index_dir is None:
+        pytest.skip("needs the Alphabetic Index")
+    result = run("index", "Cholecystitis", "--depth", "1")
+    assert result.exit_code == 0 and "K81.9" in result.output and "acute" in result.output
+    data = json.loads(run("index", "Neoplasm, stomach", "-d", "1", "--json").output)
+    assert data[0]["codes_by_behaviour"]["malignant_primary"] == "C16.9"
+    assert all(row["path"][:2] == ["Neoplasm, neoplastic", "stomach"] for row in data)
+    assert run("index", "no such term anywhere").exit_code == 2
+
+
+def test_info_reports_the_source():
+    data = json.loads(run("info", "--json").output)
+    assert data["source_kind"] == "shared" and data["icd10"]["retired"] > 0 and data["opcs4"]["codes"] > 10000
