@@ -190,3 +190,13 @@ def test_simultaneous_changes_give_409_not_500(client, tokens):
     assert statuses.count(201) == 1 and statuses.count(409) == 5, statuses
     final = client.get(f"/episodes/{eid}", headers=coder).json()["final_codes"]
     assert len(final) == 1
+
+
+def test_administrator_audits_without_seeing_the_patient(client, tokens):
+    ingest_samples(client, tokens)
+    admin = client.get("/audit", headers=auth(tokens[Role.ADMINISTRATOR])).json()
+    auditor = client.get("/audit", headers=auth(tokens[Role.AUDITOR])).json()
+    created = lambda events: next(e for e in events if e["entity"] == "patient" and e["action"] == "create")  # noqa: E731
+    assert created(auditor)["after"]["nhs_number"] == "9991000003"
+    assert created(admin)["after"]["nhs_number"] == "(redacted)"
+    assert "9991000003" not in str(admin)
