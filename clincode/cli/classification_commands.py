@@ -34,7 +34,9 @@ def _friendly_errors() -> Iterator[None]:
             yield
         for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, FallbackWarning)):
             err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
-    except (CodeError, LookupError, FileNotFoundError, SourceError, RuleFileError) as exc:
+    except (CodeError, LookupError, OSError, SourceError, RuleFileError, ValueError) as exc:
+        # ValueError covers a malformed table file (file and line in the message); OSError an
+        # unreadable one.
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
 
