@@ -131,3 +131,19 @@ def test_probable_tumour_without_histology_is_queried(build):
     text = "POSTOPERATIVE DIAGNOSIS: Carcinoma of base of tongue.\nPROCEDURE: Excisional biopsy."
     ep = build.code(text, [("C01", "Carcinoma of base of tongue", "postoperative_diagnosis")])
     assert ep.queries == []
+
+
+def test_finder_codes_normalised_or_refused_with_a_warning(build):
+    text = "DIAGNOSIS: Gallstones. Something. Rib fractures."
+    ep = build.code(text, [("k80.2 ", "Gallstones", "diagnosis"), ("ZZZ", "Something", "diagnosis"),
+                           ("S22.49XA", "Rib fractures", "diagnosis")])
+    codes = [d.code for d in ep.diagnoses]
+    assert codes[0] == "K80.2" and "S22.4" in codes  # CM form mapped to the UK code
+    assert "ZZZ" not in codes and any("ZZZ" in w for w in ep.warnings)
+
+
+def test_standards_without_parsed_documents_or_findings(classifications):
+    from clincode.standards import apply_standards
+
+    ep = apply_standards("empty", [], [], classifications, None)
+    assert ep.diagnoses == [] and ep.warnings

@@ -140,11 +140,17 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
             break  # the first rule that speaks decides; later rules are for other cases
         if not keep:
             continue
-        cand = by_code.get(f.code)
+        code, note = _known_code(f.code, classifications)
+        if code is None:
+            episode.excluded.append((f, note))
+            episode.warn(f"{f.code!r} ('{f.evidence.text}'): {note}")
+            continue
+        if note:
+            notes.append(note)
+        cand = by_code.get(code.code if classifications else f.code)
         if cand is None:
-            code = classifications.icd10.get(f.code) if classifications else None
-            cand = Candidate(f.code, code.title if code else f.term)
-            by_code[f.code] = cand
+            cand = Candidate(code.code, code.title) if classifications else Candidate(f.code, f.term)
+            by_code[cand.code] = cand
             episode.candidates.append(cand)
         cand.findings.append(f)
         cand.score = max(cand.score, f.score)
@@ -153,6 +159,29 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
     for f, why in episode.excluded:
         if f.code not in by_code:
             episode.dropped.setdefault(f.code, why)
+
+
+class _Unchecked:
+    """Stands in for a classification code when no classification is loaded."""
+
+    def __init__(self, code: str):
+        self.code, self.title = code, ""
+
+
+def _known_code(text: str, classifications):
+    """The classification's code for a finding's code (normalised: ``k80.2 `` -> K80.2), with a
+    note when normalisation changed it; ``(None, reason)`` when the classification has no such code."""
+    if classifications is None:
+        return _Unchecked(text), None
+    found = classifications.icd10.get(text)
+    if found is not None:
+        return found, None
+    try:
+        _table, normalised = classifications.lookup(text, "icd10")
+    except Exception as exc:  # noqa: BLE001 - any normalisation failure means: not a code we can use
+        return None, f"not a code of the ICD-10 classification in use ({exc}): not coded"
+    code = normalised.code
+    return code, f"finder code {text!r} read as {code.code}" + (f" ({normalised.note})" if normalised.note else "")
 
 
 _ALTERNATIVE = re.compile(r"^\W*(versus|vs\.?|or|or possibly|or perhaps|\?)\W*$", re.IGNORECASE)
