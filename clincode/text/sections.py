@@ -190,5 +190,38 @@ def detect_sections(text: str) -> list[Section]:
     for i, (cand, name) in enumerate(accepted):
         end = accepted[i + 1][0].start if i + 1 < len(accepted) else len(text)
         body_start = min(cand.body_start, end)
-        sections.append(Section(name, cand.heading.strip(), cand.start, end, body_start))
+        prose_start = _prose_after_list(text, body_start, end) if name in _LIST_SECTIONS else None
+        if prose_start is None:
+            sections.append(Section(name, cand.heading.strip(), cand.start, end, body_start))
+        else:
+            sections.append(Section(name, cand.heading.strip(), cand.start, prose_start, body_start))
+            sections.append(Section("other", "", prose_start, end, prose_start))
     return sections
+
+
+# Sections written as short items. In a letter, a blank line and then a paragraph of prose ends them:
+# "Family history: mother had breast cancer.\n\nThank you for referring this lady..." is no longer
+# family history (else the family/historical reading would spill over the letter).
+_LIST_SECTIONS = frozenset(
+    {"diagnosis", "secondary_diagnoses", "past_medical_history", "past_surgical_history", "family_history",
+     "social_history", "medications", "discharge_medications", "allergies", "procedure",
+     "preoperative_diagnosis", "postoperative_diagnosis", "follow_up"}
+)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n\s*")
+_ITEM_START = re.compile(r"(?:\d{1,2}[.)]|[-*\u2022\u00b7>])\s")
+_PROSE_MIN_WORDS = 8
+
+
+def _prose_after_list(text: str, body_start: int, end: int) -> int | None:
+    """Start of the first prose paragraph after a blank line in a list-like section body, if any."""
+    for gap in _BLANK_LINE.finditer(text, body_start, end):
+        start = gap.end()
+        if start >= end:
+            return None
+        line_end = text.find("\n", start, end)
+        line = text[start:end if line_end < 0 else line_end]
+        if _ITEM_START.match(line):
+            continue
+        if len(line.split()) >= _PROSE_MIN_WORDS:
+            return start
+    return None

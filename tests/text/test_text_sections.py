@@ -151,3 +151,62 @@ def test_offsets_slice_back_on_dev_texts(shared_data):
     # MTSamples operation notes are found to have their diagnosis and procedure sections
     found = sum(1 for c in cases if any(s.name == "postoperative_diagnosis" for s in parse_document(c["text"]).sections))
     assert found >= 20
+
+
+CLINIC_LETTER = """Dear Dr Patel,
+
+Re: Mrs Jane SMITH, DOB 01/02/1950, NHS No 123 456 7890
+
+Diagnoses:
+1. Heart failure with reduced ejection fraction (EF 30%)
+2. Paroxysmal AF - on apixaban
+3. ?Obstructive sleep apnoea
+
+Current medication: Bisoprolol 2.5mg od, ramipril 5mg od, apixaban 5mg bd.
+
+Thank you for referring this 74 year old lady who I saw in the heart failure clinic today. She reports
+breathlessness on climbing one flight of stairs but denies orthopnoea or PND. No chest pain. She
+has a history of breast cancer treated with mastectomy in 2005, no recurrence. Her mother
+died of an MI aged 60.
+
+On examination: BP 128/76, HR 68 irregular. JVP not raised. Mild bilateral ankle oedema.
+Chest clear.
+
+Investigations: Echo shows severe LV systolic dysfunction. Ca 2.4 mmol/L.
+
+Impression: Symptoms consistent with NYHA class II heart failure. Possible OSA given snoring.
+
+Plan:
+1. Increase bisoprolol to 5 mg od.
+2. Sleep studies to exclude OSA.
+3. Review in 3 months; if worsening breathlessness, she should contact the HF nurses.
+
+Yours sincerely,
+Dr A Jones, Consultant Cardiologist
+"""
+
+
+def test_uk_clinic_letter():
+    from clincode.text import context_of
+
+    text = CLINIC_LETTER
+    parsed = parse_document(text)
+    assert [s.name for s in parsed.sections] == [
+        "other", "diagnosis", "medications", "other", "examination", "investigations", "diagnosis", "plan"]
+    # the letter's prose after the one-line medication list is not medication (nor family history)
+    prose = parsed.sentence_at(text.index("Thank you for referring"))
+    assert prose.section.name == "other"
+
+    def ctx(phrase):
+        i = text.index(phrase)
+        return context_of(parsed, i, i + len(phrase))
+
+    assert ctx("Obstructive sleep apnoea").uncertain
+    assert ctx("orthopnoea").negated and ctx("PND").negated and ctx("chest pain").negated
+    assert ctx("breast cancer").historical and not ctx("breast cancer").negated
+    assert ctx("recurrence").negated
+    assert ctx("MI aged").family
+    assert not any((ctx("ankle oedema").negated, ctx("ankle oedema").uncertain))
+    osa_plan = text.index("OSA.")
+    assert context_of(parsed, osa_plan, osa_plan + 3).hypothetical
+    assert ctx("worsening breathlessness").hypothetical
