@@ -11,6 +11,11 @@ def describe(clf, text: str, system: str | None = None) -> dict:
     table, normalised = clf.lookup(text, system)
     code = normalised.code
     result = clf.validate(code.code, system=table.system)
+    also = None
+    if system is None and table.system is System.ICD10 and clf.opcs4 is not None:
+        other = clf.opcs4.get(code.code)  # "K40.1" is a diagnosis and an operation
+        if other is not None:
+            also = {"system": "opcs4", "code": other.code, "title": other.title}
     return {
         "input": text,
         "code": code.code,
@@ -25,6 +30,7 @@ def describe(clf, text: str, system: str | None = None) -> dict:
         "valid": result.valid,
         "failures": [{"rule": f.rule, "reason": f.reason, "severity": f.severity} for f in result.failures],
         "notes": rule_notes(code),
+        "also_in": also,
     }
 
 

@@ -80,6 +80,10 @@ def lookup(
               highlight=False)
     if info["note"]:
         out.print(f"[yellow]note:[/yellow] {info['note']}", highlight=False)
+    if info["also_in"]:
+        other = info["also_in"]
+        out.print(f"[yellow]note:[/yellow] {other['code']} is also OPCS-4 \"{other['title']}\" "
+                  "(use --system opcs4)", highlight=False)
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column()
