@@ -172,6 +172,28 @@ def users_list(database_url: DatabaseUrl = None) -> None:
             typer.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'inactive'}")
 
 
+@app.command("hl7-listen")
+def hl7_listen(host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+               port: Annotated[int, typer.Option(help="TCP port (2575 is HL7's registered port)")] = 2575,
+               database_url: DatabaseUrl = None) -> None:
+    """Receive HL7 v2 over MLLP from an integration engine; every message is ACKed (AA/AE/AR)."""
+    import asyncio
+    import logging
+
+    from ..interfaces.mllp import serve_mllp
+
+    db = _database(database_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    typer.echo(f"clincode: HL7 v2 MLLP listener on {host}:{port}")
+    try:
+        asyncio.run(serve_mllp(db, host, port))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        typer.secho(f"error: cannot listen on {host}:{port}: {exc.strerror}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,

@@ -144,6 +144,9 @@ def test_ingest_rejections_are_reviewable(client, tokens):
     bad = (SAMPLES / "malformed_mdm_t02_no_visit_number.hl7").read_text()
     out = client.post("/ingest/hl7", content=bad, headers={**integ, "Content-Type": "text/plain"}).json()
     assert out[0]["status"] == "rejected" and "PV1-19" in out[0]["reason"]
+    acks = client.post("/ingest/hl7", params={"ack": "true"}, content=bad,
+                       headers={**integ, "Content-Type": "text/plain"}).text
+    assert "\rMSA|AE|EPR000202|PV1-19" in acks
     review = client.get("/ingest/messages", headers=integ).json()
     assert [(m["control_id"], m["status"]) for m in review] == [("EPR000202", "rejected")]
     r = client.post("/ingest/fhir", content="{not json", headers={**integ, "Content-Type": "application/json"})

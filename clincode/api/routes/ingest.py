@@ -3,11 +3,13 @@ review queue of rejected messages."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request
+from fastapi.responses import PlainTextResponse
 from fastapi.concurrency import run_in_threadpool
 
 from ...interfaces.files import _json_records, receive_records
 from ...interfaces.fhir_in import receive_bundle
 from ...interfaces.hl7v2 import receive_hl7, split_messages
+from ...interfaces.mllp import ack_for
 from ...store import services as sv
 from ..deps import DatabaseDep, SessionDep, needs
 from ..schemas import InboundMessageOut, MessageOutcomeOut
@@ -38,11 +40,16 @@ def _out(o: sv.MessageOutcome, source: str | None = None) -> MessageOutcomeOut:
 
 @router.post("/hl7", response_model=list[MessageOutcomeOut], openapi_extra=_TEXT_BODY,
              summary="HL7 v2 messages (ER7 text, one or more): ADT^A01/A02/A03/A08, MDM^T02, ORU^R01")
-async def ingest_hl7(request: Request, db: DatabaseDep, actor: needs("ingest:write")) -> list[MessageOutcomeOut]:
+async def ingest_hl7(request: Request, db: DatabaseDep, actor: needs("ingest:write"), ack: bool = False):
+    """With ``?ack=true`` the answer is the HL7 ACK messages (MSA AA/AE/AR), as over MLLP."""
     raw = await _text(request)
-    results = []
+    results, acks = [], []
     for i, message in enumerate(split_messages(raw) or [raw], start=1):
-        results.append(_out(await run_in_threadpool(receive_hl7, db, message, actor), f"message {i}"))
+        outcome = await run_in_threadpool(receive_hl7, db, message, actor)
+        results.append(_out(outcome, f"message {i}"))
+        acks.append(ack_for(message, outcome))
+    if ack:
+        return PlainTextResponse("".join(acks), media_type="x-application/hl7-v2+er7")
     return results
 
 
