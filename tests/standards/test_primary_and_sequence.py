@@ -160,3 +160,18 @@ def test_complication_stated_under_complications_is_coded_with_cause(build):
     ep = build.code(text, [("K40.9", "Right inguinal hernia", "postoperative_diagnosis"),
                            ("T81.2", "Accidental puncture of the bowel", "complications")])
     assert build.codes(ep) == ["K40.9", "T81.2", "Y60.0"]
+
+
+def test_acute_form_before_chronic_form(build):
+    text = "DIAGNOSES: Chronic kidney disease stage 3. Acute kidney injury. Hypertension."
+    ep = build.code(text, [("N18.3", "Chronic kidney disease stage 3", "diagnosis"),
+                           ("N17.9", "Acute kidney injury", "diagnosis"), ("I10", "Hypertension", "diagnosis")])
+    got = build.codes(ep)
+    assert got[0] == "N17.9" and got[1] == "N18.3"
+
+
+def test_residual_condition_before_its_sequela_code(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Late effect of obstetric injury. Rectovaginal fistula.")
+    ep = build.code(text, [("O94", "Late effect of obstetric injury", "postoperative_diagnosis"),
+                           ("N82.3", "Rectovaginal fistula", "postoperative_diagnosis")])
+    assert build.codes(ep) == ["N82.3", "O94"]

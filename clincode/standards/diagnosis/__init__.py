@@ -27,7 +27,7 @@ from .etiology import (
 )
 from .primary import choose_primary, histology_confirms, preoperative_diagnosis_superseded
 from .queries import histology_pending_query, queries_for_imprecise_codes
-from .sequence import sequence_codes
+from .sequence import acute_before_chronic, sequence_codes
 from .specificity import (
     combination_codes,
     less_specific_across_categories,
@@ -64,6 +64,7 @@ DIAGNOSIS_RULES = (
     organisms_follow_infection,
     choose_primary,
     sequence_codes,
+    acute_before_chronic,
     validate_final_codes,
     queries_for_imprecise_codes,
     histology_pending_query,

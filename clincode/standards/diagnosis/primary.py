@@ -43,6 +43,18 @@ def not_valid_as_primary(cand: Candidate) -> str | None:
     return None
 
 
+# "Sequelae of ..." categories: the residual condition is coded first, the sequela code after it.
+_SEQUELAE = ("B90", "B91", "B92", "B94", "E64", "E68", "G09", "I69", "O94", "O97", "T90", "T91", "T92",
+             "T93", "T94", "T95", "T96", "T97", "T98", "Y85", "Y86", "Y87", "Y88", "Y89")
+
+
+def is_sequela(code: str) -> bool:
+    """A 'sequelae of' code. Standard: WHO ICD-10 Volume 2, 4.4.4 "Coding of sequelae of certain
+    conditions" (the nature of the sequela is the main condition; the 'sequelae of' category is an
+    additional code); National Clinical Coding Standards ICD-10 5th Edition, "Sequelae" (late effects)."""
+    return code.startswith(_SEQUELAE)
+
+
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the operation note gives a post-operative diagnosis, a diagnosis found only in the
     pre-operative diagnosis is not coded: the operation did not confirm it.
@@ -147,7 +159,8 @@ def operated_on(cand: Candidate, main_procedure: str | None) -> bool:
 
 def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     """Ranks candidates for primary: higher is better, compared in this order:
-    1. may be primary at all; 2. stated as this episode's condition (not history-only comorbidity);
+    1. may be primary at all; 1b. not a 'sequelae of' code (the residual condition goes first);
+    2. stated as this episode's condition (not history-only comorbidity);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
     4. the condition operated on (surgical episode); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
@@ -156,6 +169,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     doc, offset = episode.position(cand)
     return (
         not_valid_as_primary(cand) is None,
+        not is_sequela(cand.code),
         cand.current,
         cand.best_rank,
         operated_on(cand, episode.main_procedure),

@@ -7,7 +7,36 @@ straight after the code it qualifies.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .episode import Candidate, DiagnosisEpisode
+from .resources import PrefixSet, read_table
+
+
+@lru_cache(maxsize=1)
+def acute_chronic_pairs() -> tuple[tuple[PrefixSet, PrefixSet, str], ...]:
+    table = read_table("acute_chronic.tsv", ("acute", "chronic", "note"), ("acute", "chronic"))
+    return tuple((PrefixSet.of(r["acute"]), PrefixSet.of(r["chronic"]), r["note"]) for r in table.rows)
+
+
+def acute_before_chronic(episode: DiagnosisEpisode, classifications=None) -> None:
+    """When the acute and the chronic form of a condition are both coded, the acute form comes
+    first, the chronic form straight after it (and the chronic form is never primary over it).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.4 "Coding of acute and chronic conditions"; National Clinical
+    Coding Standards ICD-10 5th Edition, "Acute and chronic conditions".
+    """
+    for acute_set, chronic_set, note in acute_chronic_pairs():
+        acute = next((c for c in episode.candidates if acute_set.holds(c.code)), None)
+        chronic = next((c for c in episode.candidates if chronic_set.holds(c.code)), None)
+        if acute is None or chronic is None:
+            continue
+        if chronic.primary:
+            chronic.primary, acute.primary = False, True
+            acute.note(f"primary diagnosis: the acute form ({note}) is coded before the chronic form")
+        episode.candidates.remove(chronic)
+        episode.candidates.insert(episode.candidates.index(acute) + 1, chronic)
+        chronic.note(f"{chronic.code} sequenced after {acute.code}: {note} (acute before chronic)")
 
 
 def _group(cand: Candidate) -> int:
