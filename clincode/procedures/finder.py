@@ -16,6 +16,7 @@ from ..coding.models import Evidence
 from ..text import context_of
 from .cues import CueBook, DocumentCues, default_cues, read_table
 from .lexicon import RESOURCES, Entry, Lexicon, Match, Token, load_lexicon, tokenise
+from .titles import TitleWords
 from .statements import STATEMENT_MAX_CHARS, Span, clause_around, statement_spans
 
 # Sections whose procedure mentions are not this episode's operations.
@@ -135,12 +136,14 @@ class ProcedureFinder:
         self.lexicon = lexicon or load_lexicon(classifications.opcs4 if classifications else None)
         self.cues = default_cues()
         self.sites = Sites(read_table(RESOURCES / "sites.tsv"))
+        self.titles = TitleWords(classifications.opcs4) if classifications is not None else None
 
     def find(self, parsed_documents) -> list[Finding]:
         findings: list[Finding] = []
         for doc_index, parsed in enumerate(parsed_documents):
             doc = _Doc(parsed, self.lexicon, self.cues, self.sites)
             matches = self.lexicon.match_tokens(doc.tokens)
+            matches = sorted(matches + self._title_word_matches(doc, matches), key=lambda mm: mm.start)
             for order, match in enumerate(matches):
                 nxt = doc.tokens[match.last_token + 1].norm if match.last_token + 1 < len(doc.tokens) else ""
                 if nxt in INSTRUMENTS:
@@ -155,6 +158,25 @@ class ProcedureFinder:
         for f in findings:
             add_supplementary_codes(f, self.classifications)
         return findings
+
+    def _title_word_matches(self, doc: _Doc, matches: list[Match]) -> list[Match]:
+        """Listed operations the lexicon does not know, read against the OPCS-4 titles' words."""
+        if self.titles is None:
+            return []
+        out = []
+        for span in doc.spans:
+            for a, b in _items(doc.text, span.start, span.end):
+                if any(m.start < b and a < m.end for m in matches):
+                    continue
+                hit = self.titles.best(doc.text[a:b])
+                if hit is None:
+                    continue
+                lo, hi = doc.token_range(a, b)
+                if hi <= lo:
+                    continue
+                entry = Entry(hit[1], hit[0], source="opcs-title-words", rank=2)
+                out.append(Match(entry, doc.tokens[lo].start, doc.tokens[hi - 1].end, lo, hi - 1))
+        return out
 
     # --- one mention ---------------------------------------------------------------------------
     def _findings(self, doc: _Doc, m: Match) -> list[Finding]:
@@ -353,6 +375,21 @@ class ProcedureFinder:
             lo, hi = doc.token_range(s.start, s.end)
             modalities += [c.value for c in doc.cues.find(lo, hi, "image")]
         return modalities[0] if modalities else None
+
+
+_ITEM_SPLIT = re.compile(r"[,;]|\.(?!\d)|\b\d+[.)]\s")
+
+
+def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The items of a procedure statement: split at commas, semicolons, full stops and list numbers."""
+    out, left = [], start
+    for m in _ITEM_SPLIT.finditer(text, start, end):
+        if m.start() > left:
+            out.append((left, m.start()))
+        left = m.end()
+    if end > left:
+        out.append((left, end))
+    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 def _in_parenthesis_after(text: str, prev_end: int, start: int) -> bool:

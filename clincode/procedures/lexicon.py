@@ -70,9 +70,19 @@ class Token:
     end: int
 
 
+# A short abbreviation in brackets restates the words before it: "incision and drainage (I&D) of".
+_RESTATED = re.compile(r"\(\s*[A-Za-z][A-Za-z&/.\- ]{0,7}\)")
+
+
 def tokenise(text: str) -> list[Token]:
     out: list[Token] = []
+    skips = [(m.start(), m.end()) for m in _RESTATED.finditer(text)] if "(" in text else []
+    k = 0
     for m in _TOKEN.finditer(text):
+        while k < len(skips) and skips[k][1] <= m.start():
+            k += 1
+        if k < len(skips) and skips[k][0] <= m.start() < skips[k][1]:
+            continue
         norm = normalise_token(m.group())
         if norm in _FILLER:
             continue
