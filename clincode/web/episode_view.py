@@ -167,7 +167,8 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
             for ev in row.evidence:
                 try:
                     spans.setdefault(str(ev.get("document")), []).append(
-                        Span(row.ref, row.code, int(ev.get("start", -1)), int(ev.get("end", -1)), ev.get("text") or ""))
+                        Span(row.ref, row.code, int(ev.get("start", -1)), int(ev.get("end", -1)), ev.get("text") or "",
+                             row.system))
                 except (TypeError, ValueError):
                     continue  # malformed evidence from an old run: the row still shows, unmarked
     documents = []

@@ -22,6 +22,7 @@ class Span:
     start: int
     end: int
     text: str = ""  # the words as recorded by the engine; used to re-find moved offsets
+    system: str = "icd10"  # procedures' words are marked in another colour
 
 
 @dataclass(slots=True)
@@ -30,6 +31,7 @@ class Piece:
     end: int
     refs: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+    procedure_only: bool = True
 
 
 def locate(text: str, span: Span) -> tuple[int, int] | None:
@@ -78,6 +80,7 @@ def pieces(text: str, spans: list[Span]) -> tuple[list[Piece], list[Span]]:
             if s <= lo and hi <= e and span.ref not in piece.refs:
                 piece.refs.append(span.ref)
                 piece.codes.append(span.code)
+                piece.procedure_only = piece.procedure_only and span.system == "opcs4"
         out.append(piece)
     return out, missing
 
@@ -102,7 +105,8 @@ def highlight(text: str, spans: list[Span]) -> tuple[Markup, list[Span]]:
         anchors = "".join(f'<span class="cc-anchor" id="ev-{escape(r)}"></span>' for r in ids)
         title = "Evidence for " + ", ".join(piece.codes)
         parts.append(
-            f'{anchors}<mark class="cc-evidence" tabindex="0" role="button" '
+            f'{anchors}<mark class="cc-evidence{" cc-evidence--proc" if piece.procedure_only else ""}" '
+            f'tabindex="0" role="button" '
             f'data-refs="{escape(" ".join(piece.refs))}" title="{escape(title)}" '
             f'aria-label="{escape(title)}: {words}">{words}</mark>'
         )

@@ -46,6 +46,7 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     expect(to_code).to_contain_text("40")
     expect(page.locator(".cc-days--overdue").first).to_be_visible()
     page.screenshot(path=str(artifacts / "02-worklist.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "02b-worklist-top.png"))
 
     page.get_by_label("Specialty").select_option("100")
     page.get_by_role("button", name="Apply filters").click()

@@ -88,3 +88,18 @@ def test_live_validation_combines_classification_and_sequencing_rules(classifica
     site = validate_code("opcs4", "Z94.2", primary=True)
     assert not site.ok
     assert not validate_code("icd10", "nonsense").ok
+
+
+def test_procedure_evidence_is_marked_apart_from_diagnoses():
+    text = "Laparoscopic cholecystectomy for gallstones."
+    html, _ = highlight(text, [Span("px-1", "J18.3", 0, 28, "Laparoscopic cholecystectomy", "opcs4"),
+                               Span("dx-1", "K80.2", 33, 43, "gallstones", "icd10")])
+    assert 'class="cc-evidence cc-evidence--proc"' in html and 'class="cc-evidence"' in html
+
+
+def test_deadlines_come_from_the_settings():
+    from clincode.config import Settings
+    from clincode.web.app import deadline_rules
+
+    rules = deadline_rules(Settings(local_coding_deadline_days=10, national_deadline_months=1, national_deadline_day=15))
+    assert rules == DeadlineRules(local_working_days=10, national_month_offset=1, national_day=15)
