@@ -135,6 +135,7 @@ def load_abbreviations(path: str | Path) -> AbbreviationList:
 # "#NOF", "# left radius" (the hash means fracture), "T2DM", "N&V", "c/o", "U&Es"
 _TOKEN = re.compile(r"#[A-Za-z]+|#(?=[ \t]*[A-Za-z])|(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[/&.][A-Za-z0-9]+)*")
 _SPLIT = re.compile(r"[A-Za-z0-9]+")
+_STAGED = re.compile(r"([A-Z]{2,})(\d{1,2}[a-bA-B]?)$")
 
 
 def _mostly_capitals(text: str) -> bool:
@@ -214,6 +215,10 @@ def find_abbreviations(
             entry = table.lookup(token[:-1])  # plural: "UTIs", "TIAs"
         if entry is not None:
             emit(start, end, entry)
+            continue
+        staged = _STAGED.match(token)
+        if staged and (entry := table.lookup(staged.group(1))) is not None:
+            emit(start, start + len(staged.group(1)), entry)  # "CKD3", "CKD4b": the stage stays in the text
             continue
         if token.startswith("#"):
             hash_entry = table.lookup("#")

@@ -70,6 +70,9 @@ def test_unambiguous_and_offsets():
     assert senses["UTIs"] == "urinary tract infection"
     assert senses["c/o"] == "complaining of"
     assert [a.text for a in found if a.start > text.index("c/o SOB. ")][-2:] == ["T2DM", "AF"]
+    staged = find_abbreviations(parse_document("CKD3b and DM2."))
+    assert [(a.text, a.expansion) for a in staged] == [("CKD", "chronic kidney disease"),
+                                                       ("DM2", "type 2 diabetes mellitus")]
     codable = {a.text for a in find_abbreviations(parsed, codable_only=True)}
     assert "PMH" not in codable and "c/o" not in codable and "COPD" in codable
 
