@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .lexicon import RESOURCES, Token, term_key
 
-KINDS = ("approach", "image", "laterality", "device", "status")
+KINDS = ("approach", "image", "laterality", "device", "status", "indication")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,8 @@ class _Doc:
         self.cues = DocumentCues(cues, self.tokens)
         self._sites_book = sites
         self._sites: dict[str, DocumentCues] = {}
+        self.indications = {c.value for a, b in self.section_ranges(DIAGNOSIS_SECTIONS + ("indications",))
+                            for c in self.cues.find(*self.token_range(a, b), "indication")}
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
         self.spans += _section_statements(parsed, self.spans)
         self.sentence_starts = [s.start for s in parsed.sentences]
@@ -212,6 +214,7 @@ class ProcedureFinder:
         approach = self._approach(doc, m, t_lo, t_hi, span)
         devices = self._devices(doc, m, c_lo, c_hi, t_lo, t_hi, span)
         site = entry.site or self._site(doc, entry, m, t_lo, t_hi, span)
+        devices |= doc.indications
         if site and site.split()[0][:3] in ("Z47", "Z48"):  # skin of head or neck has its own codes
             devices.add("headneck")
         code, variant = _variant(entry, devices, laterality)

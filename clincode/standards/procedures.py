@@ -148,6 +148,12 @@ def adds_to_statement(f: Finding, stated_categories: set[str], stated_chapters: 
     )
 
 
+def loose_title_mention(f: Finding) -> bool:
+    """A short OPCS-4 title met in running text ("endotracheal intubation", "colotomy") is too loose to
+    code from a narrative; hand-built lexicon phrases and titles of three words or more are kept."""
+    return f.attributes.get("source", "").startswith("opcs-title") and len(f.term.split()) < 3
+
+
 def is_detail(f: Finding) -> bool:
     """Words in brackets after a stated operation describe it ("hypospadias repair (urethroplasty
     plate incision ...)"): they are its technique, not another operation."""
@@ -431,7 +437,7 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
         chosen = stated + [f for f in performed
                            if adds_to_statement(f, cats, chapters, _title(classifications, f.code))]
     else:  # no procedure heading (discharge summary, letter): the narrative of this episode
-        chosen = [f for f in performed if f.attributes.get("where") == "narrative"]
+        chosen = [f for f in performed if f.attributes.get("where") == "narrative" and not loose_title_mention(f)]
     done = [f for f in chosen if not is_abandoned(f)]
     for f in chosen:
         if is_abandoned(f):

@@ -99,3 +99,17 @@ def test_links_to_the_diagnosis_treated(finder, classifications):
 
     out, _, _ = code_procedures(finder.find(parsed), classifications, parsed, diagnoses=[Dx("K80.2", True), Dx("I10")])
     assert out[0].links_to == ["K80.2"]
+
+
+def test_indication_selects_the_code(code_note):
+    undescended = code_note("POSTOPERATIVE DIAGNOSIS: Right undescended testis.\nPROCEDURE: Right orchidopexy.\n")[0]
+    torsion = code_note("POSTOPERATIVE DIAGNOSIS: Left testicular torsion.\nPROCEDURE: Bilateral orchidopexy.\n")[0]
+    assert undescended == ["N09.2", "Z94.2"]
+    assert torsion == ["N13.2", "Z94.1"]
+
+
+def test_unknown_listed_operation_read_against_title_words(code_note):
+    codes, assignments, *_ = code_note(
+        "PROCEDURE: Excisional biopsy with primary closure of a 6 mm lateral tongue lesion.\n")
+    assert codes == ["F23.1"]
+    assert "opcs-title-words" in assignments[0].rationale[0]
