@@ -86,3 +86,15 @@ def test_ex_smoker_finding_is_not_coded_but_history_of_hypertension_is(build):
                            ("F17.1", "smoker", "social_history", {"historical": True}),
                            ("I10", "hypertension", "past_medical_history", {"historical": True})])
     assert build.codes(ep) == ["K40.9", "I10"]
+
+
+def test_tobacco_abuse_is_harmful_use_not_tobacco_use(build):
+    text = "HISTORY: The patient is an ethanol and tobacco abuser with tobacco abuse. DIAGNOSIS: Carcinoma of tonsil."
+    ep = build.code(text, [("C09.9", "Carcinoma of tonsil", "diagnosis"), ("Z72.0", "tobacco abuse", "diagnosis")])
+    assert "F17.1" in build.codes(ep) and "Z72.0" not in build.codes(ep)
+
+
+def test_alcohol_abuse_elsewhere_does_not_turn_smoking_into_harmful_use(build):
+    text = "DIAGNOSIS: Carcinoma of tonsil. SOCIAL HISTORY: He smokes 20 cigarettes a day and has a history of alcohol abuse."
+    ep = build.code(text, [("C09.9", "Carcinoma of tonsil", "diagnosis")])
+    assert "Z72.0" in build.codes(ep) and "F17.1" not in build.codes(ep)

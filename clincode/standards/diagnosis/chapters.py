@@ -35,3 +35,37 @@ def diabetes_type_must_be_documented(episode: DiagnosisEpisode, classifications)
         episode.replace([cand], unspecified, title,
                         f"{cand.code} needs {kind} to be documented and the text does not say so: "
                         f"{unspecified} (diabetes mellitus, type not stated)")
+
+
+_ABUSE = re.compile(r"\b(abuse|misuse|harmful use|hazardous use)\b", re.I)
+# Use codes of Chapter XXI -> the harmful-use code of Chapter V for the same substance.
+_HARMFUL_USE = {"Z72.0": "F17.1", "Z72.1": "F10.1", "Z72.2": "F19.1"}
+
+
+def abuse_is_harmful_use(episode: DiagnosisEpisode, classifications) -> None:
+    """Tobacco, alcohol or drug 'abuse' is coded as harmful use (F1x.1), not as lifestyle 'use'
+    (Z72.-): the documentation states harm, not a habit.
+
+    Standard: ICD-10 Volume 1 F10-F19 fourth character .1 "Harmful use" (includes "psychoactive
+    substance abuse"); National Clinical Coding Standards ICD-10 5th Edition, Chapter V "Mental and
+    behavioural disorders due to psychoactive substance use"; house policy
+    ../shared/data/uk_dev/README.md ("'abuse' of alcohol/tobacco is F10.1/F17.1").
+    """
+    for cand in list(episode.candidates):
+        target = _HARMFUL_USE.get(cand.code)
+        if target is None:
+            continue
+        said = [ev.text for ev in cand.evidence if _ABUSE.search(_near(episode, ev))]
+        if not said:
+            continue
+        title = classifications.icd10.get(target).title if classifications else ""
+        episode.replace([cand], target, title,
+                        f"'{said[0]}' is documented as abuse: harmful use {target} rather than {cand.code}")
+
+
+def _near(episode: DiagnosisEpisode, ev, width: int = 12) -> str:
+    """The evidence with a few characters either side ("tobacco abuse", "abuse of alcohol")."""
+    text = episode.texts.get(ev.document, "")
+    if not text:
+        return ev.text
+    return text[max(0, ev.start - width) : ev.end + width]
