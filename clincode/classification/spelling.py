@@ -35,6 +35,15 @@ def _exceptions() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """Canonical word -> the canonical words the classifications use for it (word_synonyms.tsv)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for row in read_rules("word_synonyms.tsv", ["word", "words"]):
+        out[canonical(row["word"].lower())] = tuple(canonical(w) for w in row["words"].lower().split())
+    return out
+
+
+@lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, str]:
     return {row["abbreviation"].lower(): row["expansion"]
             for row in read_rules("abbreviations.tsv", ["abbreviation", "expansion"])}
@@ -50,6 +59,7 @@ def expand_abbreviations(text: str) -> str:
 @lru_cache(maxsize=65536)
 def canonical(word: str) -> str:
     """One spelling for a word: US vowels, -ize, -or, -er, singular (a light, predictable stemmer)."""
+    word = _ROMAN.get(word, word)
     word = _singular(_exceptions().get(word, word))
     if len(word) > 4:
         # UK ae/oe -> US e (haemorrhage, anaemia, oesophagus, oedema, paediatric, caesarean, diarrhoea)
@@ -62,6 +72,11 @@ def canonical(word: str) -> str:
             word = word[:-3] + "ter"  # centre -> center
         word = word.replace("sulph", "sulf")
     return _exceptions().get(word, word)
+
+
+# Roman numerals as the classifications write types and stages ("Type II", "stage III"); "iv" is
+# left alone: in clinical text it means intravenous far more often than four.
+_ROMAN = {"ii": "2", "iii": "3"}
 
 
 def _singular(word: str) -> str:
@@ -90,8 +105,10 @@ def words(text: str, expand: bool = True) -> list[str]:
     if expand:
         text = expand_abbreviations(text)
     out = []
+    synonyms = _synonyms()
     for token in _TOKEN.findall(fold(text).replace("'s", "")):
         if token in STOPWORDS:
             continue
-        out.append(canonical(token))
+        word = canonical(token)
+        out.extend(synonyms.get(word, (word,)))
     return out

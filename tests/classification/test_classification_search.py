@@ -50,6 +50,13 @@ def test_search_quality_on_held_out_phrases(clf):
     assert rate >= 0.80, misses
 
 
+def test_search_quality_on_a_second_held_out_set(clf):
+    rows = read_phrases("search_phrases_fresh.tsv")
+    rate, misses = hit_rate(clf, rows)
+    print(f"\nsearch top-3 hit rate (second held-out set): {rate:.1%} of {len(rows)} phrases; misses: {misses}")
+    assert rate >= 0.80, misses
+
+
 @pytest.mark.parametrize("uk, us", [
     ("oesophageal varices", "esophageal varices"),
     ("subarachnoid haemorrhage", "subarachnoid hemorrhage"),
