@@ -116,6 +116,8 @@ _HEADING_WORDS = r"[A-Za-z][A-Za-z0-9/&()'\-]*(?:[ \t]+[A-Za-z0-9/&()'\-]+){0,7}
 # break (",HEADING:" or ".,HEADING:"), or after a sentence end ("...done.  PLAN: ...").
 _LINE_HEADING = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
 _INLINE_HEADING = re.compile(r"(?:[.,;:][ \t]*|[!?][ \t]{1,2})(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
+# "Diagnosis - acute appendicitis": a known heading, a dash, then the text (UK electronic notes).
+_DASH_HEADING = re.compile(r"(?m)^[ \t]*(" + _HEADING_WORDS + r")[ \t]+[-\u2013\u2014][ \t]+(?=\S)")
 # A known heading alone on its line, without a colon.
 _BARE_LINE = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z /&()'\-]{1,60}?)[ \t]*$")
 
@@ -131,6 +133,7 @@ class _Candidate:
     body_start: int  # first character after the colon (and a comma-style ", ")
     heading: str
     strong: bool  # at a line start or a comma-style break
+    dash: bool = False  # "Heading - text": accepted only for a heading known exactly
 
 
 _BODY_LEAD = re.compile(r"[ \t]*,?[ \t]*")
@@ -148,6 +151,9 @@ def _candidates(text: str) -> list[_Candidate]:
         strong = before.endswith(",") or before.endswith(":")
         end = _BODY_LEAD.match(text, match.end()).end()
         found[match.start(1)] = _Candidate(match.start(1), end, match.group(1), strong)
+    for match in _DASH_HEADING.finditer(text):
+        if match.start(1) not in found:
+            found[match.start(1)] = _Candidate(match.start(1), match.end(), match.group(1), True, dash=True)
     for match in _BARE_LINE.finditer(text):
         if match.start(1) not in found:
             found[match.start(1)] = _Candidate(match.start(1), match.end(1), match.group(1), True)
@@ -163,7 +169,10 @@ def detect_sections(text: str) -> list[Section]:
         bare = cand.body_start == cand.start + len(cand.heading)  # no colon: bare-line heading
         name, is_sub = table.lookup(cand.heading)
         caps = _is_caps(cand.heading)
-        if bare:
+        if cand.dash:
+            if normalise_heading(cand.heading) not in table.exact:
+                continue
+        elif bare:
             if name is None or is_sub or normalise_heading(cand.heading) not in table.exact:
                 continue  # a bare line is a heading only when it is a known heading exactly
         elif name is None:

@@ -210,3 +210,11 @@ def test_uk_clinic_letter():
     osa_plan = text.index("OSA.")
     assert context_of(parsed, osa_plan, osa_plan + 3).hypothetical
     assert ctx("worsening breathlessness").hypothetical
+
+
+def test_dash_headings_only_when_known():
+    text = "Diagnosis - acute appendicitis\nPMH - asthma, T2DM\nPain - worse on movement\nPlan \u2013 home"
+    parsed = parse_document(text)
+    assert [(s.name, s.heading) for s in parsed.sections] == [
+        ("diagnosis", "Diagnosis"), ("past_medical_history", "PMH"), ("plan", "Plan")]
+    assert [s.text for s in parsed.sentences] == ["acute appendicitis", "asthma, T2DM", "Pain - worse on movement", "home"]
