@@ -37,7 +37,7 @@ def diabetes_type_must_be_documented(episode: DiagnosisEpisode, classifications)
                         f"{unspecified} (diabetes mellitus, type not stated)")
 
 
-_ABUSE = re.compile(r"\b(abuse|misuse|harmful use|hazardous use)\b", re.I)
+_ABUSE = re.compile(r"\b(abus(e|er|ers|es|ing)|misuse|harmful use|hazardous use)\b", re.I)
 # Use codes of Chapter XXI -> the harmful-use code of Chapter V for the same substance.
 _HARMFUL_USE = {"Z72.0": "F17.1", "Z72.1": "F10.1", "Z72.2": "F19.1"}
 
