@@ -175,3 +175,16 @@ def test_residual_condition_before_its_sequela_code(build):
     ep = build.code(text, [("O94", "Late effect of obstetric injury", "postoperative_diagnosis"),
                            ("N82.3", "Rectovaginal fistula", "postoperative_diagnosis")])
     assert build.codes(ep) == ["N82.3", "O94"]
+
+
+def test_narrative_run_on_under_a_procedure_heading_is_not_a_statement(build):
+    narrative = "The patient was taken to theatre and positioned supine. " * 8
+    text = ("POSTOPERATIVE DIAGNOSIS: Left testicular torsion.\n"
+            "PROCEDURE: Left orchidopexy. " + narrative + "A small hydrocele was noted.")
+    ep = build.code(text, [("N44", "Left testicular torsion", "postoperative_diagnosis"),
+                           ("N43.3", "hydrocele", "procedure")])
+    assert build.codes(ep) == ["N44"]
+    text = "POSTOPERATIVE DIAGNOSIS: Left testicular torsion.\nPROCEDURE: Left orchidopexy and repair of hydrocele."
+    ep = build.code(text, [("N44", "Left testicular torsion", "postoperative_diagnosis"),
+                           ("N43.3", "hydrocele", "procedure")])
+    assert build.codes(ep) == ["N44", "N43.3"]

@@ -12,7 +12,7 @@ not complications. A document without any such statement (a letter with no headi
 from __future__ import annotations
 
 from .comorbidities import comorbidity, history_status_policy
-from .episode import Candidate, DiagnosisEpisode
+from .episode import Candidate, DiagnosisEpisode, section_info
 from .symptoms import is_symptom_code
 
 
@@ -27,6 +27,34 @@ def _always_secondary(cand: Candidate) -> bool:
     )
 
 
+# Under a procedure, indications, findings or presenting-complaint heading the statement is the
+# short text right after the heading; dictated notes often run on into the operative narrative
+# under the same heading ("PROCEDURE: This 64-year-old man ... was taken to theatre ...").
+_SHORT_STATEMENTS = {"procedure", "indications", "findings", "chief_complaint"}
+STATEMENT_LENGTH = 300  # characters after the heading
+
+
+def in_statement(f, episode: DiagnosisEpisode) -> bool:
+    """Whether a finding is part of the clinician's statement of the episode (not the narrative)."""
+    info = section_info(f.section)
+    if f.historical or not info.statement:
+        return False
+    if f.section not in _SHORT_STATEMENTS:
+        return True
+    body_start = _section_body_start(episode, f.evidence.document, f.evidence.start)
+    return body_start is None or f.evidence.start - body_start <= STATEMENT_LENGTH
+
+
+def _section_body_start(episode: DiagnosisEpisode, document: str, offset: int) -> int | None:
+    for doc in episode.parsed:
+        if doc.document.id != document:
+            continue
+        for section in doc.sections:
+            if section.start <= offset < section.end:
+                return getattr(section, "body_start", section.start)
+    return None
+
+
 def narrative_conditions_need_a_statement(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the episode states its diagnoses, a condition found only in the narrative is not coded
     unless it is a comorbidity always coded (or a code the conventions attach to another).
@@ -37,10 +65,11 @@ def narrative_conditions_need_a_statement(episode: DiagnosisEpisode, classificat
     and affect its management); house policy ../shared/data/uk_dev/README.md ("untreated
     incidental findings are left out").
     """
-    if not any(c.stated for c in episode.candidates):
+    stated = {id(c) for c in episode.candidates if any(in_statement(f, episode) for f in c.findings)}
+    if not stated:
         return
     for cand in list(episode.candidates):
-        if cand.stated or _always_secondary(cand):
+        if id(cand) in stated or _always_secondary(cand):
             continue
         kind = "symptom" if is_symptom_code(cand.code) else "condition"
         episode.drop(cand, f"{kind} found only in the narrative, not in the episode's statement of diagnoses")
