@@ -77,11 +77,6 @@ class Candidate:
         )
 
     @property
-    def stated(self) -> bool:
-        """Named in a statement section (diagnosis lists, procedure, findings, indications)."""
-        return any(not f.historical and section_info(f.section).statement for f in self.findings)
-
-    @property
     def uncertain(self) -> bool:
         return bool(self.findings) and all(f.uncertain for f in self.findings)
 
