@@ -92,3 +92,14 @@ def test_a_mistyped_classification_dir_is_an_error_not_a_silent_fallback(tmp_pat
 
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_classifications(Settings(classification_dir=tmp_path / "typo", cache_dir=tmp_path))
+
+
+def test_fallback_still_searches_and_validates_diagnoses(empty_settings):
+    with pytest.warns(FallbackWarning):
+        clf = load_classifications(empty_settings)
+    hits = clf.search("cholera", limit=3)
+    assert hits and all(h.system == "icd10" and h.code.startswith("A00") for h in hits)
+    assert clf.validate("K80.2", primary=True).valid
+    assert "fourth_character" in {f.rule for f in clf.validate("K80").failures}
+    with pytest.raises(LookupError):
+        clf.search("cholecystectomy", system="opcs4")
