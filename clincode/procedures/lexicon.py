@@ -27,7 +27,10 @@ RESOURCES = Path(__file__).parent / "resources"
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 # Words that carry no meaning for matching a procedure name ("excision of the lesion of tongue").
 _FILLER = frozenset({"the", "a", "an", "of", "his", "her", "their", "patient", "s"})
-_SIDES = frozenset({"right", "left", "bilateral"})
+# Side and position words a clinician puts inside an operation's name ("removal of right frontal
+# Ommaya reservoir"): skipped when they fall inside a name, never at its start or end.
+_SIDES = frozenset({"right", "left", "bilateral", "frontal", "parietal", "occipital", "upper", "lower",
+                    "distal", "proximal", "anterior", "posterior", "lateral", "medial", "inferior", "superior"})
 _IRREGULAR = {
     "testes": "testis", "teste": "testis", "testicle": "testis", "testicles": "testis",
     "testicular": "testis", "calculi": "calculus", "vertebrae": "vertebra", "bronchi": "bronchus",
