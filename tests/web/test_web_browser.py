@@ -93,7 +93,7 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     # the encoder finds a code by words and inserts it
     page.get_by_label(re.compile("^Term or code")).fill("essential hypertension")
     hit = page.locator("#encoder-results li", has_text="I10")
-    expect(hit.first).to_be_visible()
+    expect(hit.first).to_be_visible(timeout=30000)  # the first search loads the index
     page.screenshot(path=str(artifacts / "05-encoder.png"))
     hit.first.get_by_role("button", name=re.compile("^Insert")).click()
     expect(page.locator("ol.cc-code-list li.cc-code[data-key='icd10-I10']")).to_be_visible()
@@ -241,3 +241,30 @@ def test_auditor_reads_but_cannot_code(web_server, page):
     expect(page.get_by_role("heading", name="Diagnoses (ICD-10)")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Run the coding engine"))).to_have_count(0)
     expect(page.get_by_role("button", name="Finalise coding")).to_have_count(0)
+
+
+def _axe_violations(page) -> list[str]:
+    """WCAG 2.2 A/AA violations found by axe-core (the engine GOV.UK and NHS.UK services test with)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
+                                                                               "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]]
+
+
+def test_screens_pass_automated_accessibility_checks(web_server, page):
+    base, _, tokens, ids = web_server
+    page.goto(base + "/login")
+    assert _axe_violations(page) == []
+    sign_in(page, base, "tom.reed", tokens["tom.reed"])
+    expect(page.get_by_role("heading", name="Coding worklist")).to_be_visible()
+    assert _axe_violations(page) == []
+    page.goto(f"{base}/episodes/{ids[6]}")
+    page.get_by_role("button", name=re.compile("^Run the coding engine")).click()
+    expect(page.locator("li.cc-code--proposed").first).to_be_visible(timeout=60000)
+    page.get_by_label(re.compile("^Term or code")).fill("pneumonia")
+    expect(page.locator("#encoder-results li").first).to_be_visible(timeout=30000)
+    assert _axe_violations(page) == []
+    page.goto(base + "/queries")
+    assert _axe_violations(page) == []
