@@ -68,6 +68,12 @@ CASES = [
     ("Listed for laparoscopic cholecystectomy.", "laparoscopic cholecystectomy", "P"),
     ("Referred for colonoscopy.", "colonoscopy", "P"),
     ("Laparoscopic cholecystectomy was performed.", "Laparoscopic cholecystectomy", ""),
+    # regressions found reading real notes
+    ("Renal scintigraphy showed a relative uptake of 33% in the right kidney.", "uptake", ""),
+    ("He was found to have multiple renal cysts.", "renal cysts", ""),
+    ("CT to determine whether there is a bowel perforation.", "bowel perforation", "Y"),
+    ("Status post deceased donor kidney transplant.", "kidney transplant", "H"),
+    ("I spoke to his mother and explained that the appendix was perforated.", "perforated", ""),
 ]
 
 FLAG_NAMES = {"N": "negated", "U": "uncertain", "H": "historical", "F": "family", "Y": "hypothetical",
