@@ -188,3 +188,12 @@ def test_narrative_run_on_under_a_procedure_heading_is_not_a_statement(build):
     ep = build.code(text, [("N44", "Left testicular torsion", "postoperative_diagnosis"),
                            ("N43.3", "hydrocele", "procedure")])
     assert build.codes(ep) == ["N44", "N43.3"]
+
+
+def test_run_on_narrative_under_procedure_heading_weighs_as_narrative_for_primary(build):
+    narrative = "The patient was placed supine and the abdomen prepared and draped. " * 6
+    text = ("PROCEDURE: Laparoscopy. " + narrative + "Adhesions to the liver were divided.\n"
+            "FINDINGS: Acute appendicitis.")
+    ep = build.code(text, [("K66.0", "Adhesions to the liver", "procedure"),
+                           ("K35.8", "Acute appendicitis", "findings")])
+    assert build.primary(ep) == "K35.8"

@@ -15,6 +15,7 @@ from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import is_asterisk
 from .resources import PrefixSet, matches, read_table
+from .secondary import effective_rank
 from .symptoms import is_symptom_code
 
 
@@ -167,11 +168,12 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
     """
     doc, offset = episode.position(cand)
+    rank = max((effective_rank(f, episode) for f in cand.findings if not f.historical), default=0)
     return (
         not_valid_as_primary(cand) is None,
         not is_sequela(cand.code),
         cand.current,
-        cand.best_rank,
+        rank,
         operated_on(cand, episode.main_procedure),
         -doc,
         -offset,

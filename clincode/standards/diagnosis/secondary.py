@@ -45,6 +45,18 @@ def in_statement(f, episode: DiagnosisEpisode) -> bool:
     return body_start is None or f.evidence.start - body_start <= STATEMENT_LENGTH
 
 
+NARRATIVE_RANK = 4  # what a run-on narrative under a statement heading weighs (as an operative description)
+
+
+def effective_rank(f, episode: DiagnosisEpisode) -> int:
+    """The section rank of a finding, with a run-on narrative under a short-statement heading
+    weighed as narrative."""
+    info = section_info(f.section)
+    if f.section in _SHORT_STATEMENTS and not f.historical and not in_statement(f, episode):
+        return min(info.rank, NARRATIVE_RANK)
+    return info.rank
+
+
 def _section_body_start(episode: DiagnosisEpisode, document: str, offset: int) -> int | None:
     for doc in episode.parsed:
         if doc.document.id != document:
