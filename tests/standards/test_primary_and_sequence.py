@@ -192,8 +192,9 @@ def test_narrative_run_on_under_a_procedure_heading_is_not_a_statement(build):
 
 def test_run_on_narrative_under_procedure_heading_weighs_as_narrative_for_primary(build):
     narrative = "The patient was placed supine and the abdomen prepared and draped. " * 6
-    text = ("PROCEDURE: Laparoscopy. " + narrative + "Adhesions to the liver were divided.\n"
+    text = ("PROCEDURE: Laparoscopy. " + narrative + "His hypertension was controlled by anaesthesia.\n"
             "FINDINGS: Acute appendicitis.")
-    ep = build.code(text, [("K66.0", "Adhesions to the liver", "procedure"),
+    ep = build.code(text, [("I10", "hypertension", "procedure"),
                            ("K35.8", "Acute appendicitis", "findings")])
     assert build.primary(ep) == "K35.8"
+    assert "I10" in build.codes(ep)  # still coded: a comorbidity
