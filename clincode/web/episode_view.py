@@ -36,6 +36,7 @@ class CodeRow:
     evidence: list[dict]
     rationale: list[str]
     index_path: str | None = None
+    performed_on: date | None = None  # procedure date (the CDS carries one per procedure)
     heading: str = ""  # the category's title, for 4th/5th-character titles read under it
     problems: list = field(default_factory=list)  # validation Messages
     first: bool = False
@@ -44,6 +45,11 @@ class CodeRow:
     @property
     def primary_label(self) -> str:
         return "Primary diagnosis" if self.system == "icd10" else "Main procedure"
+
+    @property
+    def is_procedure(self) -> bool:
+        """An OPCS-4 procedure code proper (not a Y method or Z site qualifier): has a date."""
+        return self.system == "opcs4" and self.code[:1] not in ("Y", "Z")
 
     @property
     def evidence_words(self) -> str:
@@ -83,6 +89,8 @@ class EpisodeView:
     finalise_problems: list[str]
     locked: bool
     has_run: bool = False
+    spell_start: date | None = None
+    spell_end: date | None = None
 
     @property
     def unreviewed(self) -> int:
@@ -99,6 +107,7 @@ def _row(code: EpisodeCode, index_paths: dict[str, str]) -> CodeRow:
         system=code.system, position=code.position, code=code.code, title=code.title or "",
         primary=bool(code.primary), source=code.source, score=code.score, evidence=list(code.evidence or []),
         rationale=list(code.rationale or []), index_path=index_paths.get(code.code),
+        performed_on=code.performed_on,
     )
 
 
@@ -204,7 +213,7 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
         queries=sorted(episode.queries, key=lambda q: (q.status != "open", -q.id)),
         suggested_queries=[q for q in suggested if not any(r.question == q.question for r in episode.queries)],
         finalise_problems=finalise_problems or [], locked=episode.status == "finalised",
-        has_run=proposal is not None,
+        has_run=proposal is not None, spell_start=admitted, spell_end=discharged,
     )
 
 

@@ -173,3 +173,36 @@ def test_served_beside_the_api(store, settings):
     # the API's own episode path still answers JSON, and wants its bearer token
     assert client.get(f"/episodes/{ids[0]}").status_code == 401
     assert client.get(f"/episodes/{ids[0]}", headers={"Authorization": f"Bearer {tokens['cara']}"}).json()["id"] == ids[0]
+
+
+def test_procedure_date_is_recorded_within_the_spell(store, settings):
+    db, ids, _ = store
+    client = client_for(store, settings, "cara")
+    path = f"/episodes/{ids[8]}"
+    token = csrf(client, path)
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+    r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "opcs4", "code": "W37.1",
+                                           "primary": "1"}, headers=hx)
+    assert "Added W37.1" in r.text and "date not recorded" in r.text
+    # the hip replacement needs a side: the coder is warned until Z94 follows it
+    assert "Missing laterality" in r.text
+    with db.session() as session:
+        episode = services.get_episode(session, Actor("cara", "coder"), ids[8])
+        code_id = next(c.id for c in episode.codes if c.code == "W37.1")
+        admitted, discharged = episode.spell.admission_date.date(), episode.spell.discharge_date.date()
+    r = client.post(f"{path}/codes/{code_id}/amend", data={"version": version(client, path), "code": "W37.1",
+                                                         "performed_on": "2001-01-01"}, headers=hx)
+    assert "outside the hospital spell" in r.text
+    r = client.post(f"{path}/codes/{code_id}/amend", data={"version": version(client, path), "performed_on": "soon"},
+                    headers=hx)
+    assert "is not a date" in r.text
+    r = client.post(f"{path}/codes/{code_id}/amend", data={"version": version(client, path), "code": "W37.1",
+                                                         "performed_on": admitted.isoformat()}, headers=hx)
+    assert f"Performed: {admitted:%d %b %Y}" in r.text
+    r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "opcs4", "code": "Z94.2"},
+                    headers=hx)
+    assert "Added Z94.2" in r.text and "Missing laterality" not in r.text
+    with db.session() as session:
+        episode = services.get_episode(session, Actor("cara", "coder"), ids[8])
+        assert next(c.performed_on for c in episode.codes if c.code == "W37.1") == admitted
+    assert admitted <= discharged

@@ -7,12 +7,14 @@ out-of-band so evidence marks always match the codes listed.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
 from ...store import services
+from ...store.errors import ValidationFailed
 from ...store.services.queries import DQ_CATEGORIES
 from ..app import render
 from ..auth import Changer, DbSession, Reader, WebUser
@@ -134,9 +136,33 @@ def move(request: Request, episode_id: int, code_id: int, to: int, session: DbSe
 
 @router.post("/codes/{code_id}/amend")
 def amend(request: Request, episode_id: int, code_id: int, session: DbSession, user: Changer,
-          version: Version = None, code: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""):
-    row = services.amend_code(session, user.actor, episode_id, version, code_id, code=code, reason=reason or None)
-    return workspace(request, session, user, episode_id, f"Changed to {row.code} {row.title}.")
+          version: Version = None, code: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+          performed_on: Annotated[str, Form()] = ""):
+    when = parse_date(performed_on, "the date performed")
+    if when is not None:
+        episode = services.get_episode(session, user.actor, episode_id)
+        spell = episode.spell
+        first = spell.admission_date.date() if spell.admission_date else None
+        last = spell.discharge_date.date() if spell.discharge_date else None
+        if (first and when < first) or (last and when > last):
+            raise ValidationFailed(f"the date performed ({when:%d %b %Y}) is outside the hospital spell "
+                                   f"({first:%d %b %Y} to {last:%d %b %Y})" if first and last else
+                                   "the date performed is outside the hospital spell")
+    row = services.amend_code(session, user.actor, episode_id, version, code_id, code=code.strip() or None,
+                              performed_on=when, reason=reason or None)
+    done = f"Changed to {row.code} {row.title}." if code.strip() else f"Saved {row.code}."
+    return workspace(request, session, user, episode_id, done)
+
+
+def parse_date(value: str, what: str) -> date | None:
+    """A date from a form's date field (ISO, as browsers send it), or a clear refusal."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"{what} is not a date (use the date picker, or type it as YYYY-MM-DD)") from None
 
 
 @router.post("/codes/{code_id}/remove")
