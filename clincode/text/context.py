@@ -139,6 +139,10 @@ def context_of(parsed: ParsedDocument, start: int, end: int) -> Context:
     if section.name in SECTION_HISTORICAL and not ctx.historical:
         ctx.historical, ctx.historical_from = True, "section"
         ctx.triggers.append(f"historical: section {section.heading or section.name}")
+    if "differential" in section.heading.lower() and not ctx.uncertain:
+        # "Differential diagnosis: 1. PE 2. pneumonia": each item is one possibility.
+        ctx.uncertain = True
+        ctx.triggers.append(f"possible_existence: section {section.heading}")
     if section.name in SECTION_PLANNED and not ctx.planned:
         ctx.planned = True
         ctx.triggers.append(f"planned: section {section.heading or section.name}")

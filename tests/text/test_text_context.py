@@ -125,6 +125,14 @@ def test_section_context():
     assert fam.family and fam.experiencer == "family" and not fam.affirmed
     plan = ctx("Colonoscopy")
     assert plan.planned and not plan.hypothetical and plan.section == "plan"
+    ddx_text = "Differential diagnosis:\n1. Pulmonary embolism\n2. Pneumonia\nTroponin -ve, CRP +ve."
+    ddx = parse_document(ddx_text)
+    i = ddx_text.index("Pneumonia")
+    assert context_of(ddx, i, i + 9).uncertain and ddx.sections[-1].name == "diagnosis"
+    j = ddx_text.index("Troponin")
+    assert context_of(ddx, j, j + 8).negated
+    k = ddx_text.index("CRP")
+    assert not context_of(ddx, k, k + 3).negated
     indication = ctx("bowel cancer")
     assert indication.uncertain and not indication.historical and not indication.planned
 
