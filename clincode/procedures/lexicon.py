@@ -30,7 +30,8 @@ _FILLER = frozenset({"the", "a", "an", "of", "his", "her", "their", "patient", "
 # Side and position words a clinician puts inside an operation's name ("removal of right frontal
 # Ommaya reservoir"): skipped when they fall inside a name, never at its start or end.
 _SIDES = frozenset({"right", "left", "bilateral", "frontal", "parietal", "occipital", "upper", "lower",
-                    "distal", "proximal", "anterior", "posterior", "lateral", "medial", "inferior", "superior"})
+                    "distal", "proximal", "anterior", "posterior", "lateral", "medial", "inferior", "superior",
+                    "infrarenal", "suprarenal", "juxtarenal"})
 _IRREGULAR = {
     "testes": "testis", "teste": "testis", "testicle": "testis", "testicles": "testis",
     "testicular": "testis", "calculi": "calculus", "vertebrae": "vertebra", "bronchi": "bronchus",
