@@ -118,7 +118,7 @@ def build_search_index(clf, index) -> SearchIndex:
 
 
 # Table of Neoplasms: each site is a phrase per behaviour. The phrase requires the site and the
-# word "neoplasm" (which any word for a new growth in the query stands for, see NEOPLASM_QUERY_WORDS);
+# word "neoplasm" (which any word for a new growth in the query stands for, see neoplasm_query_words);
 # the behaviour words are optional and a prior prefers the primary malignancy, as the Table's
 # first column is what "cancer of ..." means.
 _NEOPLASM_WORDS = {
@@ -128,9 +128,14 @@ _NEOPLASM_WORDS = {
     "benign": ("benign adenoma", 0.85),
     "uncertain": ("uncertain unknown behaviour borderline", 0.8),
 }
-NEOPLASM_QUERY_WORDS = frozenset(words(
-    "neoplasm cancer carcinoma adenocarcinoma tumour malignancy malignant metastasis metastatic metastases "
-    "secondary deposits growth adenoma", expand=False))
+# Words that always mean a new growth ("secondary" and "growth" do not: secondary hypertension).
+_NEOPLASM_QUERY_TEXT = ("neoplasm cancer carcinoma adenocarcinoma tumour malignancy malignant metastasis "
+                        "metastatic metastases adenoma")
+
+
+@lru_cache(maxsize=1)
+def neoplasm_query_words() -> frozenset[str]:
+    return frozenset(words(_NEOPLASM_QUERY_TEXT, expand=False))
 # Phrases that are the residual "other"/"NEC" bucket rank just below the plain term they sit beside.
 _RESIDUAL = re.compile(r"^(other|specified)\b|\bnec\b|\bother specified\b", re.I)
 
@@ -206,7 +211,7 @@ class Searcher:
         if wanted == 1 and self.clf.opcs4 is None:
             raise LookupError("OPCS-4 is unavailable: no OPCS-4 classification file was found")
         query = list(dict.fromkeys(words(text)))[:MAX_QUERY_WORDS]
-        if NEOPLASM_QUERY_WORDS.intersection(query) and "neoplasm" not in query:
+        if neoplasm_query_words().intersection(query) and "neoplasm" not in query:
             query.append("neoplasm")
         si = self.si
         query = [w for w in query if w in si.idf] or []
