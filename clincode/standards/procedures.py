@@ -181,6 +181,19 @@ def _is_residual(title: str) -> bool:
     return t.endswith(" nec") or t.startswith(("unspecified", "other specified"))
 
 
+def select_from_document(performed: list[Finding], classifications) -> list[Finding]:
+    """What one document contributes: the operations its procedure statement lists, refined and
+    completed from its description; a document without a statement (discharge summary, clinic letter)
+    contributes the procedures its narrative records as done in this episode."""
+    stated = [f for f in performed if is_stated(f) and not is_detail(f)]
+    if not stated:
+        return [f for f in performed if f.attributes.get("where") == "narrative" and not loose_title_mention(f)]
+    narrative = [f for f in performed if f.attributes.get("where") == "narrative"]
+    refine_from_description(stated, narrative, classifications)
+    cats, chapters = {f.code[:3] for f in stated}, {f.code[0] for f in stated}
+    return stated + [f for f in narrative if adds_to_statement(f, cats, chapters, _title(classifications, f.code))]
+
+
 def drop_access_endoscopy(codes: list[Finding]) -> list[Finding]:
     """An endoscopy that only gave access to a therapeutic endoscopic procedure is not coded.
 
@@ -428,16 +441,12 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
     warnings: list[str] = []
     queries: list[ClinicianQuery] = []
     performed = [f for f in findings if is_performed(f) and not is_imaging_only(f) and not is_ancillary(f)]
-    stated = [f for f in performed if is_stated(f)]
-    stated = [f for f in stated if not is_detail(f)]
-    if stated:
-        narrative = [f for f in performed if f.attributes.get("where") == "narrative"]
-        refine_from_description(stated, narrative, classifications)
-        cats, chapters = {f.code[:3] for f in stated}, {f.code[0] for f in stated}
-        chosen = stated + [f for f in performed
-                           if adds_to_statement(f, cats, chapters, _title(classifications, f.code))]
-    else:  # no procedure heading (discharge summary, letter): the narrative of this episode
-        chosen = [f for f in performed if f.attributes.get("where") == "narrative" and not loose_title_mention(f)]
+    chosen: list[Finding] = []
+    by_document: dict[str, list[Finding]] = {}
+    for f in performed:
+        by_document.setdefault(f.evidence.document, []).append(f)
+    for doc_findings in by_document.values():  # each document: its statement, else its narrative
+        chosen += select_from_document(doc_findings, classifications)
     done = [f for f in chosen if not is_abandoned(f)]
     for f in chosen:
         if is_abandoned(f):

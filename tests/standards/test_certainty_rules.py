@@ -67,3 +67,10 @@ def test_condition_only_in_review_of_systems_is_not_coded(build):
     ep = build.code(text, [("K40.9", "Inguinal hernia, left", "diagnosis"),
                            ("K59.0", "constipation", "review_of_systems")])
     assert build.codes(ep) == ["K40.9"]
+
+
+def test_words_of_the_patients_age_are_not_a_condition(build):
+    text = "HISTORY: A 45-year-old man presented with acute appendicitis."
+    ep = build.code(text, [("I25.2", "old", "history_present_illness"),
+                           ("K35.8", "acute appendicitis", "history_present_illness")])
+    assert build.codes(ep) == ["K35.8"]

@@ -107,6 +107,23 @@ def background_lists_not_diagnoses(f: Finding) -> Verdict | None:
     return False, f"only mentioned in the {f.section.replace('_', ' ')} section"
 
 
+_AGE = re.compile(r"\b\d+\s*(-|\s)?\s*(years?|yrs?|months?|weeks?|days?)\s*(-|\s)?\s*old\b", re.I)
+
+
+def part_of_the_patients_age(f: Finding, text: str) -> Verdict | None:
+    """Words inside the patient's age ("a 45-year-old man") do not name a condition ("old" is not
+    an old myocardial infarction).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 (only the conditions documented by the clinician are coded).
+    """
+    if not text:
+        return None
+    for m in _AGE.finditer(text, max(0, f.evidence.start - 25), min(len(text), f.evidence.end + 25)):
+        if m.start() <= f.evidence.start and f.evidence.end <= m.end():
+            return False, "part of the patient's age, not a condition"
+    return None
+
+
 FINDING_RULES = (
     negated_not_coded,
     rule_out_not_coded,
@@ -127,6 +144,10 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
         if f.system not in ("icd10", "ICD10", "icd-10"):
             continue
         notes, keep = [], True
+        age = part_of_the_patients_age(f, episode.texts.get(f.evidence.document, ""))
+        if age is not None:
+            episode.excluded.append((f, age[1]))
+            continue
         for rule in FINDING_RULES:
             verdict = rule(f)
             if verdict is None:
