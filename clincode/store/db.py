@@ -28,6 +28,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         # Several API worker threads share the file; wait for a writer instead of failing.
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if ":memory:" not in url:
+            # one connection per API worker thread under load (20 clients), not a queue for 5
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
