@@ -55,3 +55,18 @@ def test_access_endoscopy_dropped_but_diagnostic_endoscopy_alone_kept(code_note)
 def test_hysteroscopy_with_non_endoscopic_curettage_keeps_both(code_note):
     codes, *_ = code_note("PROCEDURE: Hysteroscopy and D&C.\n")
     assert set(codes) == {"Q10.3", "Q18.9"}
+
+
+def test_episode_of_several_documents(finder, classifications):
+    from clincode.coding import Document
+    from clincode.standards.procedures import code_procedures
+    from clincode.text import parse_document
+
+    op_note = Document(id="op.txt", text="PROCEDURE: Laparoscopic cholecystectomy.\nFINDINGS: Chronic cholecystitis.\n")
+    letter = Document(id="letter.txt", text=(
+        "Dear Dr Smith, I saw Mrs Jones in the urology clinic today. I performed a flexible cystoscopy, "
+        "which was normal. We will see her again in six months for a repeat ultrasound.\n"))
+    parsed = [parse_document(op_note), parse_document(letter)]
+    assignments, _, _ = code_procedures(finder.find(parsed), classifications, parsed)
+    assert [a.code for a in assignments] == ["J18.3", "Y75.2", "M45.9"]
+    assert assignments[-1].evidence[0].document == "letter.txt"
