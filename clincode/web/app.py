@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from ..config import Settings, get_settings
 from ..store import Database, StoreError
 from .auth import Forbidden, SignInRequired
+from .clock import when
 from .deadlines import DeadlineRules
 from .session import SessionSigner, load_secret
 
@@ -40,7 +41,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.trim_blocks = env.lstrip_blocks = True
-    env.globals["date_fmt"] = lambda d: d.strftime("%d %b %Y") if d else "not recorded"
+    env.filters["when"] = when
     return templates
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from markupsafe import Markup
 
 from ..store.models import Episode, EpisodeCode
+from .clock import local_date, when
 from .deadlines import DeadlineRules, Deadlines, days_label, deadlines
 from .highlight import Span, highlight
 from ..classification import load_classifications
@@ -134,8 +135,8 @@ def _age(birth: date | None, on: date | None) -> str | None:
 def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
           finalise_problems: list[str] | None = None) -> EpisodeView:
     spell, patient = episode.spell, episode.spell.patient
-    admitted = spell.admission_date.date() if spell.admission_date else None
-    discharged = spell.discharge_date.date() if spell.discharge_date else None
+    admitted = local_date(spell.admission_date)
+    discharged = local_date(spell.discharge_date)
     age = patient_age(patient.birth_date, admitted)
     clf = load_classifications()
     index_paths: dict[str, str] = {}
@@ -186,7 +187,7 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
         kind = DOCUMENT_TYPES.get(doc.doc_type, doc.doc_type.replace("_", " ").capitalize())
         meta = " · ".join(p for p in (
             doc.source_system if doc.source_system and doc.source_system != "unknown" else "",
-            doc.authored_at.strftime("%d %b %Y %H:%M") if doc.authored_at else "",
+            when(doc.authored_at, with_time=True),
         ) if p)
         documents.append(DocumentView(doc.id, doc.title or kind, meta, html, missing))
 

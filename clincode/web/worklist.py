@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..store import services
 from ..store.models import ClinicianQuery, Episode
 from ..store.services import Actor, WorklistFilters
+from .clock import local_date
 from .deadlines import DeadlineRules, days_label, deadlines, local_deadline
 from .names import nhs_number_display, patient_name, specialty_label, status_colour, status_label
 
@@ -98,7 +99,7 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
     rows = []
     for ep in page.episodes:
         spell, patient = ep.spell, ep.spell.patient
-        discharged = spell.discharge_date.date() if spell.discharge_date else None
+        discharged = local_date(spell.discharge_date)
         d = deadlines(discharged, today, rules)
         status = "awaiting_query" if ep.id in on_hold and ep.status != "finalised" else ep.status
         rows.append({

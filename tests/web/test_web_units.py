@@ -103,3 +103,15 @@ def test_deadlines_come_from_the_settings():
 
     rules = deadline_rules(Settings(local_coding_deadline_days=10, national_deadline_months=1, national_deadline_day=15))
     assert rules == DeadlineRules(local_working_days=10, national_month_offset=1, national_day=15)
+
+
+def test_stored_utc_times_are_read_as_uk_dates():
+    from datetime import datetime, timezone
+
+    from clincode.web.clock import local_date, when
+
+    # 00:30 BST on 1 June is 23:30 UTC on 31 May: the discharge belongs to June (and its deadline)
+    assert local_date(datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc)) == date(2026, 6, 1)
+    assert local_date(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == date(2026, 12, 31)  # GMT in winter
+    assert when(datetime(2026, 7, 1, 13, 5, tzinfo=timezone.utc), with_time=True) == "01 Jul 2026 14:05"
+    assert when(None) == ""

@@ -18,6 +18,7 @@ from ...store.errors import ValidationFailed
 from ...store.services.queries import DQ_CATEGORIES
 from ..app import render
 from ..auth import Changer, DbSession, Reader, WebUser
+from ..clock import local_date
 from ..deadlines import days_label
 from ..episode_view import build
 from ..validation import patient_age, validate_code
@@ -70,7 +71,7 @@ def validate(request: Request, episode_id: int, session: DbSession, user: Reader
         return render(request, "partials/validation.html", {"result": None})
     episode = services.get_episode(session, user.actor, episode_id)
     patient, spell = episode.spell.patient, episode.spell
-    age = patient_age(patient.birth_date, spell.admission_date.date() if spell.admission_date else None)
+    age = patient_age(patient.birth_date, local_date(spell.admission_date))
     result = validate_code(system, code, primary=bool(primary), sex=patient.sex, age=age)
     return render(request, "partials/validation.html", {"result": result, "primary": bool(primary)})
 
@@ -142,8 +143,8 @@ def amend(request: Request, episode_id: int, code_id: int, session: DbSession, u
     if when is not None:
         episode = services.get_episode(session, user.actor, episode_id)
         spell = episode.spell
-        first = spell.admission_date.date() if spell.admission_date else None
-        last = spell.discharge_date.date() if spell.discharge_date else None
+        first = local_date(spell.admission_date)
+        last = local_date(spell.discharge_date)
         if (first and when < first) or (last and when > last):
             raise ValidationFailed(f"the date performed ({when:%d %b %Y}) is outside the hospital spell "
                                    f"({first:%d %b %Y} to {last:%d %b %Y})" if first and last else
