@@ -125,6 +125,8 @@ def _apply(ctx: Context, hit: TriggerHit) -> None:
 
 def context_of(parsed: ParsedDocument, start: int, end: int) -> Context:
     """The context of the mention ``text[start:end]``: its sentence's triggers plus its section."""
+    if not 0 <= start <= end <= len(parsed.text):
+        raise ValueError(f"mention offsets {start}-{end} are outside the document (0-{len(parsed.text)})")
     section = parsed.section_at(start)
     ctx = Context(section=section.name)
     index = parsed.sentence_index(start)

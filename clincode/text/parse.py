@@ -15,6 +15,8 @@ def parse_document(document: Document | str) -> ParsedDocument:
     """
     if isinstance(document, str):
         document = Document(id="document", text=document)
+    elif not isinstance(document, Document):
+        raise TypeError(f"parse_document needs a Document or a str, not {type(document).__name__}")
     text = document.text or ""
     sections = detect_sections(text)
     sentences = split_sentences(text, sections)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from clincode.coding.models import Document
 from clincode.text import context_of, parse_document
 from clincode.text.abbreviations import find_abbreviations
@@ -53,3 +55,13 @@ def test_one_huge_sentence():
     text = "pain " * 100000
     parsed = _check(text)
     assert len(parsed.sentences) == 1
+
+
+def test_wrong_arguments_give_clear_errors():
+    with pytest.raises(TypeError, match="Document or a str"):
+        parse_document(None)
+    parsed = parse_document("No fever.")
+    with pytest.raises(ValueError, match="outside the document"):
+        context_of(parsed, 5, 50)
+    with pytest.raises(ValueError, match="outside the document"):
+        context_of(parsed, 5, 2)
