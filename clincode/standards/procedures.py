@@ -13,14 +13,10 @@ the UK development set (../shared/data/uk_dev/README.md) narrows a national opti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from ..coding.findings import Finding
-from ..coding.models import ClinicianQuery, CodeAssignment, Evidence
-
-_PROC_RESOURCES = Path(__file__).resolve().parent.parent / "procedures" / "resources"
-_STD_RESOURCES = Path(__file__).resolve().parent / "resources"
+from ..coding.models import ClinicianQuery, CodeAssignment
+from ..procedures.rule_data import body_systems, included_components, laterality_ranges, procedure_targets
 
 # Approach words in a title mean the code already carries the approach (no Y code).
 _TITLE_APPROACH = ("endoscopic", "laparoscopic", "arthroscopic", "thoracoscopic", "percutaneous",
@@ -36,56 +32,6 @@ _IMAGE_CODES = {"radiological": "Y53.1", "ultrasound": "Y53.2", "ct": "Y53.3", "
                 "intensifier": "Y53.5", "mri": "Y53.7"}
 _ARTERY_ACCESS = {"femoral": "Y79.3", "brachial": "Y79.2", "subclavian": "Y79.1", "radial": "Y79.8"}
 _TRANSLUMINAL_CARDIAC = ("K49", "K50", "K57", "K63", "K65", "K75")
-
-
-# ------------------------------------------------------------------ data
-@dataclass(frozen=True, slots=True)
-class _Range:
-    first: str
-    last: str
-    paired: bool
-
-    def holds(self, code: str) -> bool:
-        n = len(self.first)
-        return self.first <= code[:n] <= self.last
-
-
-@lru_cache(maxsize=1)
-def _laterality_ranges() -> list[_Range]:
-    from ..procedures.cues import read_table
-
-    rows = read_table(_PROC_RESOURCES / "laterality.tsv")
-    return [_Range(r["first"], r["last"], r["paired"].strip() == "yes") for r in rows]
-
-
-@lru_cache(maxsize=1)
-def _included_components() -> list[tuple[str, str, str]]:
-    from ..procedures.cues import read_table
-
-    return [(r["component"], r["within"], r["why"]) for r in read_table(_PROC_RESOURCES / "included_in.tsv")]
-
-
-@lru_cache(maxsize=1)
-def _procedure_targets() -> list[tuple[str, str, tuple[str, ...]]]:
-    """Finer links procedure -> diagnoses (procedures/resources/procedure_targets.tsv)."""
-    from ..procedures.cues import read_table
-
-    out = []
-    for r in read_table(_PROC_RESOURCES / "procedure_targets.tsv"):
-        first, _, last = r["opcs"].partition("-")
-        out.append((first, last or first, tuple(p for p in r["icd10"].split("|") if p)))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _body_systems() -> dict[str, tuple[str, ...]]:
-    """OPCS-4 chapter -> ICD-10 prefixes it operates on (shared with the diagnosis standards)."""
-    from ..procedures.cues import read_table
-
-    path = _STD_RESOURCES / "procedure_body_systems.tsv"
-    if not path.exists():
-        return {}
-    return {r["chapter"]: tuple(p for p in r["diagnoses"].split("|") if p) for r in read_table(path)}
 
 
 # ------------------------------------------------------------------ rules: which findings are coded
@@ -253,7 +199,7 @@ def drop_included_components(codes: list[Finding]) -> list[Finding]:
     keep = []
     for f in codes:
         if any(f.code.startswith(comp) and any(p != f.code and p.startswith(within) for p in present)
-               for comp, within, _ in _included_components()):
+               for comp, within, _ in included_components()):
             continue
         keep.append(f)
     return keep
@@ -351,7 +297,7 @@ def needs_laterality(code: str, title: str) -> bool:
     if "bilateral" in t or "unilateral" in t:
         return False
     paired = False
-    for r in _laterality_ranges():
+    for r in laterality_ranges():
         if r.holds(code):
             paired = r.paired
     return paired
@@ -402,11 +348,11 @@ def links_to(code: str, diagnoses) -> list[str]:
     """The diagnoses a procedure treats: the conditions of the organ operated on (procedure_targets.tsv),
     else those of the body system the OPCS-4 chapter operates on (procedure_body_systems.tsv)."""
     prefixes: tuple[str, ...] = ()
-    for first, last, icd in _procedure_targets():
+    for first, last, icd in procedure_targets():
         if first <= code[: len(first)] <= last:
             prefixes += icd
     if not prefixes:
-        prefixes = _body_systems().get(code[0], ())
+        prefixes = body_systems().get(code[0], ())
     out = []
     for d in diagnoses or ():
         dcode = getattr(d, "code", d)
