@@ -123,6 +123,24 @@ def _apply(ctx: Context, hit: TriggerHit) -> None:
     ctx.triggers.append(f"{category.lower()}: {hit.text}")
 
 
+def _in_scope(hit: TriggerHit, start: int, end: int) -> bool:
+    """Does the trigger govern the mention text[start:end]?
+
+    The mention must overlap the trigger's scope. A mention overlapping the trigger itself is not
+    governed (ConText: a modifier is not its own target; "family history of colon cancer" as one lexicon
+    term is the concept, not a family mention), except when the trigger sits strictly inside the mention
+    and the mention runs on into the scope: a matcher that spanned "artery was free of disease" bridged a
+    clause, and the "free of" still negates it.
+    """
+    if not (start < hit.scope_end and end > hit.scope_start):
+        return False
+    if start < hit.end and end > hit.start:  # the mention overlaps the trigger
+        inside = start < hit.start and hit.end < end
+        forward_on = hit.scope_end > hit.end and end > hit.end
+        return inside and forward_on
+    return True
+
+
 def context_of(parsed: ParsedDocument, start: int, end: int) -> Context:
     """The context of the mention ``text[start:end]``: its sentence's triggers plus its section."""
     if not 0 <= start <= end <= len(parsed.text):
@@ -132,8 +150,7 @@ def context_of(parsed: ParsedDocument, start: int, end: int) -> Context:
     index = parsed.sentence_index(start)
     if index is not None:
         for hit in _sentence_hits(parsed, index):
-            # In scope when the mention overlaps the scope but is not the trigger itself.
-            if start < hit.scope_end and end > hit.scope_start and not (start < hit.end and end > hit.start):
+            if _in_scope(hit, start, end):
                 _apply(ctx, hit)
     if section.name in SECTION_FAMILY and not ctx.family:
         ctx.family, ctx.experiencer = True, "family"

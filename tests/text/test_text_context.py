@@ -161,3 +161,15 @@ def test_custom_rule_set_is_used():
     text = "sans fever today or cough later"
     hits = scan_sentence(text, 0, len(text), rules)
     assert [(h.text, text[h.scope_start:h.scope_end].strip()) for h in hits] == [("sans", "fever today")]
+
+
+def test_trigger_inside_a_mention():
+    text = "The right coronary artery was free of disease. Family history of colon cancer."
+    parsed = parse_document(text)
+    bridged = text.index("coronary artery")
+    assert context_of(parsed, bridged, text.index(".")).negated
+    concept = text.index("Family history of colon cancer")
+    whole = context_of(parsed, concept, concept + len("Family history of colon cancer"))
+    assert not whole.family  # the lexicon term is the family-history concept itself
+    cancer = text.index("colon cancer")
+    assert context_of(parsed, cancer, cancer + 12).family
