@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ...coding.models import Evidence
 from .episode import DiagnosisEpisode, section_info
-from .resources import PrefixSet, matches, read_table, split_codes
+from .resources import PrefixMap, PrefixSet, read_table, split_codes
 
 
 @lru_cache(maxsize=1)
@@ -25,13 +25,16 @@ def _comorbidities() -> tuple[tuple[PrefixSet, str, str, bool], ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=1)
+def _comorbidity_map() -> PrefixMap:
+    return PrefixMap((prefixes, (condition, kind, if_past)) for prefixes, condition, kind, if_past in _comorbidities())
+
+
 def coded_when_past(code: str) -> bool:
     """Whether a comorbidity written as past ('history of', 'ex-') is still coded: a chronic disease
     persists; a habit, therapy or dependence that has ended (ex-smoker) does not."""
-    for prefixes, _condition, _kind, if_past in _comorbidities():
-        if matches(code, prefixes):
-            return if_past
-    return False
+    found = _comorbidity_map().get(code)
+    return bool(found and found[2])
 
 
 def comorbidity(code: str) -> tuple[str, str] | None:
@@ -41,10 +44,8 @@ def comorbidity(code: str) -> tuple[str, str] | None:
     "Coding of comorbidities" (the chronic conditions always coded when documented, wherever in the
     record they are written: past history, drug history, social history).
     """
-    for prefixes, condition, kind, _if_past in _comorbidities():
-        if matches(code, prefixes):
-            return condition, kind
-    return None
+    found = _comorbidity_map().get(code)
+    return (found[0], found[1]) if found else None
 
 
 @lru_cache(maxsize=1)
@@ -58,12 +59,14 @@ def _history_status() -> tuple[tuple[PrefixSet, str, str], ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=1)
+def _history_status_map() -> PrefixMap:
+    return PrefixMap((prefixes, (policy, note)) for prefixes, policy, note in _history_status())
+
+
 def history_status_policy(code: str) -> tuple[str, str] | None:
     """``(policy, note)`` for a Chapter XXI history/status/family-history code, else None."""
-    for prefixes, policy, note in _history_status():
-        if matches(code, prefixes):
-            return policy, note
-    return None
+    return _history_status_map().get(code) if code.startswith("Z") else None
 
 
 def apply_history_status_policy(episode: DiagnosisEpisode, classifications=None) -> None:

@@ -120,6 +120,26 @@ class PrefixSet:
         return bool(self.prefixes)
 
 
+class PrefixMap:
+    """Code prefixes -> a value, looked up most specific first (``M19.91``, ``M19.9``, ``M19``, ``M``):
+    one dictionary probe per level instead of a scan of every rule."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, items):
+        self._values: dict[str, object] = {}
+        for prefixes, value in items:
+            for prefix in prefixes:
+                self._values.setdefault(prefix, value)
+
+    def get(self, code: str):
+        values = self._values
+        for key in (code, code[:5], code[:3], code[:1]):
+            if key in values:
+                return values[key]
+        return None
+
+
 @lru_cache(maxsize=4096)
 def _compiled(prefixes: tuple[str, ...]) -> PrefixSet:
     return PrefixSet(prefixes)
