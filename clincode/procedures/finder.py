@@ -50,8 +50,10 @@ class Sites:
 
     def __init__(self, rows: list[dict[str, str]]):
         self.by_kind: dict[str, CueBook] = {}
+        self.kinds_of: dict[str, set[str]] = {}  # site code -> kinds whose words name it
         grouped: dict[str, list[tuple[str, str, str]]] = {}
         for r in rows:
+            self.kinds_of.setdefault(r["code"], set()).add(r["kind"])
             grouped.setdefault(r["kind"], []).append(("device", r["phrase"], r["code"]))
         for kind, items in grouped.items():
             self.by_kind[kind] = CueBook(items)
@@ -210,10 +212,10 @@ class ProcedureFinder:
         c_lo, c_hi = clause_around(doc.text, m.start, m.end)
         t_lo, t_hi = doc.token_range(c_lo, c_hi)
         status, status_cues = self._status(doc, m, t_lo, t_hi, kind)
-        laterality, lat_source = self._laterality(doc, m, t_lo, t_hi, span)
+        site = entry.site or self._site(doc, entry, m, t_lo, t_hi, span)
+        laterality, lat_source = self._laterality(doc, m, t_lo, t_hi, span, site)
         approach = self._approach(doc, m, t_lo, t_hi, span)
         devices = self._devices(doc, m, c_lo, c_hi, t_lo, t_hi, span)
-        site = entry.site or self._site(doc, entry, m, t_lo, t_hi, span)
         devices |= doc.indications
         if site and site.split()[0][:3] in ("Z47", "Z48"):  # skin of head or neck has its own codes
             devices.add("headneck")
@@ -278,8 +280,10 @@ class ProcedureFinder:
                 return status, cues
         return "done", cues
 
-    def _laterality(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> tuple[str | None, str | None]:
-        """Side from the phrase, its clause, the procedure statement, the diagnosis, then the narrative."""
+    def _laterality(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None,
+                    site: str | None = None) -> tuple[str | None, str | None]:
+        """Side from the phrase, its clause, the procedure statement, the diagnosis, the sentences of the
+        description that name the site ("right side near the S3 foramen"), then the description."""
         def values(lo, hi):
             return [c.value for c in doc.cues.find(lo, hi, "laterality")]
 
@@ -296,6 +300,8 @@ class ProcedureFinder:
         if span is not None:
             ranges.append(("statement", [(span.start, span.end)]))
         ranges.append(("diagnosis", doc.section_ranges(DIAGNOSIS_SECTIONS)))
+        if site:
+            ranges.append(("site in the description", self._site_sentences(doc, site.split()[0])))
         ranges.append(("description", doc.section_ranges(("description_of_procedure", "findings"))))
         for source, rs in ranges:
             seen: set[str] = set()
@@ -307,6 +313,16 @@ class ProcedureFinder:
             if seen == {"right", "left"} and source == "statement":
                 return None, None
         return None, None
+
+    def _site_sentences(self, doc: _Doc, site: str) -> list[tuple[int, int]]:
+        out = []
+        for sent in doc.parsed.sentences:
+            if sent.section.name not in ("description_of_procedure", "procedure", "findings"):
+                continue
+            lo, hi = doc.token_range(sent.start, sent.end)
+            if any(site in self.sites.find(kind, doc, lo, hi) for kind in self.sites.kinds_of.get(site, ())):
+                out.append((sent.start, sent.end))
+        return out
 
     def _approach(self, doc: _Doc, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
         own = doc.cues.find(t_lo, m.last_token + 1, "approach")

@@ -113,3 +113,11 @@ def test_unknown_listed_operation_read_against_title_words(code_note):
         "PROCEDURE: Excisional biopsy with primary closure of a 6 mm lateral tongue lesion.\n")
     assert codes == ["F23.1"]
     assert "opcs-title-words" in assignments[0].rationale[0]
+
+
+def test_side_from_the_description_sentence_naming_the_site(code_note):
+    text = ("PROCEDURE: Sacral nerve stimulator insertion.\n"
+            "DESCRIPTION OF PROCEDURE: The left S3 foramen was located and the lead placed. "
+            "The generator pocket was made in the right buttock.\n")
+    codes, *_ = code_note(text)
+    assert codes == ["A70.1", "Z11.2", "Z94.3"]
