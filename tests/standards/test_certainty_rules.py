@@ -74,3 +74,9 @@ def test_words_of_the_patients_age_are_not_a_condition(build):
     ep = build.code(text, [("I25.2", "old", "history_present_illness"),
                            ("K35.8", "acute appendicitis", "history_present_illness")])
     assert build.codes(ep) == ["K35.8"]
+
+
+def test_rule_out_in_the_sentence_is_not_coded_even_without_a_context_flag(build):
+    text = "PROCEDURE: Temporal artery biopsy to rule out temporal arteritis. INDICATION: Headache."
+    ep = build.code(text, [("M31.6", "temporal arteritis", "procedure"), ("R51", "Headache", "indications")])
+    assert build.codes(ep) == ["R51"]

@@ -124,6 +124,25 @@ def part_of_the_patients_age(f: Finding, text: str) -> Verdict | None:
     return None
 
 
+_RULE_OUT = re.compile(r"\b(rule[sd]? out|r/o|to exclude|exclude[sd]?|excluding|ruled out)\b[^.;\n]*$", re.I)
+
+
+def to_be_ruled_out(f: Finding, text: str) -> Verdict | None:
+    """A condition named after "rule out" / "to exclude" in the same sentence is not coded, even when
+    the context flags missed it (the operation or test was done to exclude it).
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, "Uncertain diagnosis" (a
+    condition to be excluded is not a diagnosis); house policy ../shared/data/uk_dev/README.md
+    ("'rule out' is not coded").
+    """
+    if not text:
+        return None
+    before = text[max(0, f.evidence.start - 60) : f.evidence.start]
+    if _RULE_OUT.search(before):
+        return False, "to be ruled out / excluded: not a diagnosis"
+    return None
+
+
 FINDING_RULES = (
     negated_not_coded,
     rule_out_not_coded,
@@ -144,9 +163,10 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
         if f.system not in ("icd10", "ICD10", "icd-10"):
             continue
         notes, keep = [], True
-        age = part_of_the_patients_age(f, episode.texts.get(f.evidence.document, ""))
-        if age is not None:
-            episode.excluded.append((f, age[1]))
+        text = episode.texts.get(f.evidence.document, "")
+        guard = part_of_the_patients_age(f, text) or to_be_ruled_out(f, text)
+        if guard is not None:
+            episode.excluded.append((f, guard[1]))
             continue
         for rule in FINDING_RULES:
             verdict = rule(f)
