@@ -48,6 +48,8 @@ def test_list_has_at_least_300_abbreviations():
     ("Ramipril 5 mg OD.", "OD", "once daily"),
     ("Best corrected visual acuity 0.6 (OD) and 0.5 (OI), IOP 18 mmHg.", "OD", "right eye (oculus dexter)"),
     ("Extramedullary relapse of his AML as MS of the skin.", "MS", "myeloid sarcoma"),
+    ("Prostate: size 60 gr, RT>LT and firm.", "RT", "right"),
+    ("Adjuvant RT to the breast, 40 Gy in 15 fractions.", "RT", "radiotherapy"),
 ])
 def test_ambiguous_senses(text, abbr, expected):
     found = [a for a in find_abbreviations(parse_document(text)) if a.text == abbr]
