@@ -198,3 +198,10 @@ def test_run_on_narrative_under_procedure_heading_weighs_as_narrative_for_primar
                            ("K35.8", "Acute appendicitis", "findings")])
     assert build.primary(ep) == "K35.8"
     assert "I10" in build.codes(ep)  # still coded: a comorbidity
+
+
+def test_admission_for_chemotherapy_puts_z51_1_first(build):
+    text = "DIAGNOSIS: Carcinoma of the sigmoid colon.\nPROCEDURE: Admitted for cycle 3 of chemotherapy."
+    ep = build.code(text, [("C18.7", "Carcinoma of the sigmoid colon", "diagnosis"),
+                           ("Z51.1", "chemotherapy", "procedure")])
+    assert build.codes(ep) == ["Z51.1", "C18.7"]

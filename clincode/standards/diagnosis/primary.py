@@ -15,7 +15,7 @@ from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import is_asterisk
 from .resources import PrefixSet, matches, read_table
-from .secondary import effective_rank
+from .secondary import effective_rank, in_statement
 from .symptoms import is_symptom_code
 
 
@@ -54,6 +54,23 @@ def is_sequela(code: str) -> bool:
     conditions" (the nature of the sequela is the main condition; the 'sequelae of' category is an
     additional code); National Clinical Coding Standards ICD-10 5th Edition, "Sequelae" (late effects)."""
     return code.startswith(_SEQUELAE)
+
+
+# Care the episode was admitted for, whose Z code is the primary diagnosis when it is the stated
+# reason for the episode (the condition cared for follows as a secondary diagnosis).
+_CARE_ENCOUNTERS = ("Z43", "Z45", "Z47.0", "Z48.0", "Z49", "Z50", "Z51.0", "Z51.1", "Z51.2")
+
+
+def is_care_encounter(cand: Candidate, episode: DiagnosisEpisode) -> bool:
+    """A stated admission for specific care: radiotherapy Z51.0, chemotherapy Z51.1, dialysis Z49,
+    attention to an artificial opening Z43, adjustment of a device Z45, removal of a fixation
+    device Z47.0, rehabilitation Z50.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter XXI standards for
+    admissions for chemotherapy, radiotherapy and dialysis (the Z code is the primary diagnosis,
+    the condition treated a secondary code); WHO ICD-10 Volume 1, Z40-Z54 note.
+    """
+    return cand.code.startswith(_CARE_ENCOUNTERS) and any(in_statement(f, episode) for f in cand.findings)
 
 
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
@@ -161,7 +178,8 @@ def operated_on(cand: Candidate, main_procedure: str | None) -> bool:
 def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     """Ranks candidates for primary: higher is better, compared in this order:
     1. may be primary at all; 1b. not a 'sequelae of' code (the residual condition goes first);
-    2. stated as this episode's condition (not history-only comorbidity);
+    2. stated as this episode's condition (not history-only comorbidity); 2b. a stated admission
+    for specific care (chemotherapy, radiotherapy, dialysis ...);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
     4. the condition operated on (surgical episode); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
@@ -173,6 +191,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         not_valid_as_primary(cand) is None,
         not is_sequela(cand.code),
         cand.current,
+        is_care_encounter(cand, episode),
         rank,
         operated_on(cand, episode.main_procedure),
         -doc,
