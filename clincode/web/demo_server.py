@@ -1,10 +1,34 @@
 """``python -m clincode.web.demo_server``: the web application on a throw-away database of sample
-episodes, for a demonstration or a look at the screens (prints the sign-in details)."""
+episodes, for a demonstration or a look at the screens (prints the sign-in details; the database
+is deleted when the server stops)."""
 from __future__ import annotations
 
 import argparse
 import tempfile
 from pathlib import Path
+
+
+def serve_demo(folder: Path, episodes: int, port: int, code: int) -> None:
+    import uvicorn
+
+    from ..store import Database, services, upgrade
+    from . import create_web_app
+    from .sample import add_user, populate
+
+    url = f"sqlite:///{folder / 'demo.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        ids = populate(db, episodes)
+        token = add_user(db, "demo.coder", "coder", "Demo Coder")
+        coder = services.Actor("demo.coder", "coder")
+        for episode_id in ids[:code]:
+            with db.session() as session:
+                services.run_coding(session, coder, episode_id)
+        print(f"clincode web demo: http://127.0.0.1:{port}/  username demo.coder  token {token}", flush=True)
+        uvicorn.run(create_web_app(db), host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        db.dispose()
 
 
 def main() -> None:
@@ -13,28 +37,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--code", type=int, default=3, help="run the coding engine on the first N episodes")
     args = parser.parse_args()
-
-    import uvicorn
-
-    from ..store import Database, upgrade
-    from ..store import services
-    from ..store.services import SYSTEM
-    from . import create_web_app
-    from .sample import add_user, populate
-
-    folder = Path(tempfile.mkdtemp(prefix="clincode-demo-"))
-    url = f"sqlite:///{folder / 'demo.db'}"
-    upgrade(url)
-    db = Database(url)
-    ids = populate(db, args.episodes)
-    token = add_user(db, "demo.coder", "coder", "Demo Coder")
-    coder = services.Actor("demo.coder", "coder")
-    for episode_id in ids[: args.code]:
-        with db.session() as session:
-            services.run_coding(session, coder, episode_id)
-    print(f"clincode web demo: http://127.0.0.1:{args.port}/  username demo.coder  token {token}")
-    print(f"database: {folder / 'demo.db'}")
-    uvicorn.run(create_web_app(db), host="127.0.0.1", port=args.port, log_level="warning")
+    with tempfile.TemporaryDirectory(prefix="clincode-demo-") as tmp:
+        serve_demo(Path(tmp), args.episodes, args.port, args.code)
 
 
 if __name__ == "__main__":

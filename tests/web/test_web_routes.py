@@ -206,3 +206,28 @@ def test_procedure_date_is_recorded_within_the_spell(store, settings):
         episode = services.get_episode(session, Actor("cara", "coder"), ids[8])
         assert next(c.performed_on for c in episode.codes if c.code == "W37.1") == admitted
     assert admitted <= discharged
+
+
+def test_only_a_senior_coder_reopens_a_finalised_episode_with_a_reason(store, settings):
+    db, ids, tokens = store
+    with db.session() as session:
+        add = services.add_code(session, Actor("cara", "coder"), ids[9], None, "icd10", "J18.9", primary=True)
+        services.finalise(session, Actor("cara", "coder"), ids[9], None)
+    assert add.code == "J18.9"
+    with db.session() as session:
+        services.create_user(session, services.SYSTEM, "sam", "senior_coder")
+        tokens["sam"] = services.issue_token(session, services.SYSTEM, "sam")
+    path = f"/episodes/{ids[9]}"
+    cara = client_for(store, settings, "cara")
+    page = cara.get(path).text
+    assert "The coding is locked" in page and "Reason for re-opening" not in page and "Add a code" not in page
+    r = cara.post(f"{path}/reopen", data={"version": version(cara, path), "reason": "wrong primary"},
+                  headers={"HX-Request": "true", "X-CSRF-Token": csrf(cara, path)})
+    assert "coder role may not" in r.text
+    sam = client_for(store, settings, "sam")
+    hx = {"HX-Request": "true", "X-CSRF-Token": csrf(sam, path)}
+    r = sam.post(f"{path}/reopen", data={"version": version(sam, path), "reason": ""}, headers=hx)
+    assert "give the reason" in r.text
+    r = sam.post(f"{path}/reopen", data={"version": version(sam, path), "reason": "primary diagnosis queried by audit"},
+                 headers=hx)
+    assert "re-opened" in r.text and "Add a code" in r.text
