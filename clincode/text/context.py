@@ -54,33 +54,26 @@ def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None)
         return []
     word_starts = [w[0] for w in words]
     word_ends = [w[1] for w in words]
-    terminators = [(s, e, r.category) for r, s, e in found if r.direction == "TERMINATE"]
+    terminations = [(s, e) for r, s, e in found if r.direction == "TERMINATE"]
     hits: list[TriggerHit] = []
     for rule, t_start, t_end in found:
         if rule.direction in ("TERMINATE", "PSEUDO") or rule.max_scope == 0:
-            continue
+            continue  # max_scope 0: a rule that only ends other rules' scopes (e.g. "the patient")
         limit = rules.default_max_scope if rule.max_scope is None else rule.max_scope
-        stops = [
-            (s, e) for r, s, e in found
-            if (r.direction == "TERMINATE" or r.category in rule.terminated_by) and (s, e) != (t_start, t_end)
-        ] if terminators or rule.terminated_by else []
+        stops = terminations
+        if rule.terminated_by:
+            stops = stops + [(s, e) for r, s, e in found if r.category in rule.terminated_by and s != t_start]
         scope_start, scope_end = (t_end, t_end) if rule.direction == "FORWARD" else (t_start, t_start)
         if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
-            scope_end = end
-            for s, _e in stops:
-                if s >= t_end:
-                    scope_end = min(scope_end, s)
-            first = bisect.bisect_left(word_starts, t_end)
-            if first + limit < len(word_ends) and limit >= 0:
-                scope_end = min(scope_end, word_ends[first + limit - 1] if limit else t_end)
+            scope_end = min([end] + [s for s, _e in stops if s >= t_end])
+            first = bisect.bisect_left(word_starts, t_end)  # the first word after the trigger
+            if first + limit <= len(word_ends):
+                scope_end = min(scope_end, word_ends[first + limit - 1])
         if rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            scope_start = start
-            for _s, e in stops:
-                if e <= t_start:
-                    scope_start = max(scope_start, e)
+            scope_start = max([start] + [e for _s, e in stops if e <= t_start])
             last = bisect.bisect_right(word_ends, t_start)  # words wholly before the trigger
-            if last - limit > 0 and limit >= 0:
-                scope_start = max(scope_start, word_starts[last - limit] if limit else t_start)
+            if last - limit >= 0:
+                scope_start = max(scope_start, word_starts[last - limit])
         hits.append(TriggerHit(rule, t_start, t_end, text[t_start:t_end], scope_start, scope_end))
     return hits
 
