@@ -133,7 +133,7 @@ class _Candidate:
     body_start: int  # first character after the colon (and a comma-style ", ")
     heading: str
     strong: bool  # at a line start or a comma-style break
-    dash: bool = False  # "Heading - text": accepted only for a heading known exactly
+    kind: str = "colon"  # "colon" (Heading:), "dash" (Heading - text) or "bare" (heading alone on a line)
 
 
 _BODY_LEAD = re.compile(r"[ \t]*,?[ \t]*")
@@ -153,10 +153,10 @@ def _candidates(text: str) -> list[_Candidate]:
         found[match.start(1)] = _Candidate(match.start(1), end, match.group(1), strong)
     for match in _DASH_HEADING.finditer(text):
         if match.start(1) not in found:
-            found[match.start(1)] = _Candidate(match.start(1), match.end(), match.group(1), True, dash=True)
+            found[match.start(1)] = _Candidate(match.start(1), match.end(), match.group(1), True, "dash")
     for match in _BARE_LINE.finditer(text):
         if match.start(1) not in found:
-            found[match.start(1)] = _Candidate(match.start(1), match.end(1), match.group(1), True)
+            found[match.start(1)] = _Candidate(match.start(1), match.end(1), match.group(1), True, "bare")
     return sorted(found.values(), key=lambda c: c.start)
 
 
@@ -166,15 +166,11 @@ def detect_sections(text: str) -> list[Section]:
     accepted: list[tuple[_Candidate, str]] = []
     current = "other"
     for cand in _candidates(text):
-        bare = cand.body_start == cand.start + len(cand.heading)  # no colon: bare-line heading
         name, is_sub = table.lookup(cand.heading)
         caps = _is_caps(cand.heading)
-        if cand.dash:
-            if normalise_heading(cand.heading) not in table.exact:
-                continue
-        elif bare:
-            if name is None or is_sub or normalise_heading(cand.heading) not in table.exact:
-                continue  # a bare line is a heading only when it is a known heading exactly
+        if cand.kind != "colon":
+            if is_sub or normalise_heading(cand.heading) not in table.exact:
+                continue  # without a colon, only a heading known exactly counts
         elif name is None:
             # Unknown heading: a capitalised one at a line/comma break is a real heading ("ESTIMATED
             # BLOOD LOSS:"); inside an examination a short one is a body-system sub-heading ("Prostate:").
