@@ -145,24 +145,28 @@ def drop_access_endoscopy(codes: list[Finding]) -> list[Finding]:
 
     NCCS OPCS-4 general standard on endoscopic procedures (and uk_dev house policy): "cystoscopy and
     TURP" is coded M65.3 alone; a diagnostic endoscopy is coded only when nothing else was done
-    through the same route (same OPCS-4 chapter).
+    through the same route (same OPCS-4 chapter, through a scope). A diagnostic laparoscopy is the
+    access for any laparoscopic operation (Y75 records the approach).
     """
     keep = []
     for f in codes:
         if "access" in f.attributes.get("flags", ()) and any(
-            o is not f and o.code[0] == f.code[0] and "access" not in o.attributes.get("flags", ())
-            and _endoscopic(o) for o in codes
+            o is not f and "access" not in o.attributes.get("flags", ()) and _same_route(f, o) for o in codes
         ):
             continue
         keep.append(f)
     return keep
 
 
-def _endoscopic(f: Finding) -> bool:
-    """Done through a scope: the title says so, or an endoscopic/arthroscopic approach is documented."""
-    title = (f.attributes.get("title") or "").lower()
+def _same_route(access: Finding, other: Finding) -> bool:
+    if access.code.startswith("T43"):  # diagnostic laparoscopy
+        return other.attributes.get("approach") in ("laparoscopic", "robotic", "laparoscopically_assisted",
+                                                     "hand_assisted", "converted")
+    if other.code[0] != access.code[0]:
+        return False
+    title = (other.attributes.get("title") or "").lower()
     return any(w in title for w in ("endoscopic", "fibreoptic", "ureteroscopic", "nephroscopic", "scope")) or \
-        f.attributes.get("approach") in ("endoscopic", "arthroscopic", "fess", "laparoscopic", "robotic")
+        other.attributes.get("approach") in ("endoscopic", "arthroscopic", "fess")
 
 
 def drop_subsumed_exploration(codes: list[Finding]) -> list[Finding]:

@@ -70,3 +70,12 @@ def test_episode_of_several_documents(finder, classifications):
     assignments, _, _ = code_procedures(finder.find(parsed), classifications, parsed)
     assert [a.code for a in assignments] == ["J18.3", "Y75.2", "M45.9"]
     assert assignments[-1].evidence[0].document == "letter.txt"
+
+
+def test_diagnostic_laparoscopy_is_the_access_for_a_laparoscopic_operation(code_note):
+    assert code_note("PROCEDURE: Diagnostic laparoscopy and laparoscopic appendicectomy.\n")[0] == ["H01.2", "Y75.2"]
+
+
+def test_ogd_is_not_the_access_for_a_laparoscopic_operation(code_note):
+    codes = code_note("PROCEDURE: OGD and laparoscopic Nissen fundoplication.\n")[0]
+    assert codes == ["G24.3", "Y75.2", "G45.9"]
