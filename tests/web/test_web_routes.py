@@ -35,6 +35,16 @@ def client_for(store, settings, username=None) -> TestClient:
     return client
 
 
+def senior_coder(db, tokens) -> None:
+    """The senior coder 'sam', created once for the module."""
+    from clincode.store.models import User
+
+    with db.session() as session:
+        if session.query(User).filter_by(username="sam").first() is None:
+            services.create_user(session, services.SYSTEM, "sam", "senior_coder")
+            tokens["sam"] = services.issue_token(session, services.SYSTEM, "sam")
+
+
 def csrf(client, path) -> str:
     return re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text).group(1)
 
@@ -214,9 +224,7 @@ def test_only_a_senior_coder_reopens_a_finalised_episode_with_a_reason(store, se
         add = services.add_code(session, Actor("cara", "coder"), ids[9], None, "icd10", "J18.9", primary=True)
         services.finalise(session, Actor("cara", "coder"), ids[9], None)
     assert add.code == "J18.9"
-    with db.session() as session:
-        services.create_user(session, services.SYSTEM, "sam", "senior_coder")
-        tokens["sam"] = services.issue_token(session, services.SYSTEM, "sam")
+    senior_coder(db, tokens)
     path = f"/episodes/{ids[9]}"
     cara = client_for(store, settings, "cara")
     page = cara.get(path).text
@@ -231,3 +239,22 @@ def test_only_a_senior_coder_reopens_a_finalised_episode_with_a_reason(store, se
     r = sam.post(f"{path}/reopen", data={"version": version(sam, path), "reason": "primary diagnosis queried by audit"},
                  headers=hx)
     assert "re-opened" in r.text and "Add a code" in r.text
+
+
+def test_data_quality_flag_is_resolved_by_a_senior_coder(store, settings):
+    db, ids, tokens = store
+    path = f"/episodes/{ids[10]}"
+    cara = client_for(store, settings, "cara")
+    r = cara.post(f"{path}/data-quality", data={"category": "pas_data_error", "description": "Wrong consultant on PAS."},
+                  headers={"HX-Request": "true", "X-CSRF-Token": csrf(cara, path)})
+    assert "Flagged for a senior coder" in r.text and "Resolve this problem" not in r.text
+    r = cara.post(f"{path}/data-quality", data={"category": "nonsense", "description": "x"},
+                  headers={"HX-Request": "true", "X-CSRF-Token": csrf(cara, path)})
+    assert "unknown data-quality category" in r.text
+    senior_coder(db, tokens)
+    with db.session() as session:
+        issue_id = services.list_dq_issues(session, Actor("sam", "senior_coder"), episode_id=ids[10])[0].id
+    sam = client_for(store, settings, "sam")
+    r = sam.post(f"{path}/data-quality/{issue_id}/resolve", data={"resolution": "PAS corrected by the ward clerk."},
+                 headers={"HX-Request": "true", "X-CSRF-Token": csrf(sam, path)})
+    assert "resolved by sam: PAS corrected by the ward clerk." in r.text

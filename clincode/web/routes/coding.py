@@ -46,7 +46,7 @@ def screen_context(request: Request, session: Session, user: WebUser, episode_id
         "dq_labels": {k: DQ_LABELS.get(k, k.replace("_", " ")) for k in DQ_CATEGORIES},
         "can_code": user.may("episodes:code"), "can_reopen": user.may("episodes:reopen"),
         "can_query": user.may("queries:raise"), "can_answer": user.may("queries:answer"),
-        "can_flag": user.may("dq:record"), "wide": True, **extra,
+        "can_flag": user.may("dq:record"), "can_resolve": user.may("dq:resolve"), "wide": True, **extra,
     }
 
 

@@ -51,3 +51,12 @@ def flag_data_quality(request: Request, episode_id: int, session: DbSession, use
                       category: Text = "other", description: Text = ""):
     services.record_dq_issue(session, user.actor, episode_id, category, description)
     return workspace(request, session, user, episode_id, "Flagged for a senior coder.")
+
+
+@router.post("/data-quality/{issue_id}/resolve")
+def resolve_data_quality(request: Request, episode_id: int, issue_id: int, session: DbSession, user: Changer,
+                         resolution: Text = ""):
+    if not any(i.id == issue_id for i in services.list_dq_issues(session, user.actor, episode_id=episode_id)):
+        raise ValidationFailed(f"data-quality issue {issue_id} is not on this episode")
+    services.resolve_dq_issue(session, user.actor, issue_id, resolution)
+    return workspace(request, session, user, episode_id, "Data-quality problem resolved.")
