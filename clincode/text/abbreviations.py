@@ -9,7 +9,6 @@ The diagnosis matcher codes ``Abbreviation.expansion`` with evidence at the abbr
 """
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -148,27 +147,27 @@ class _Resolver:
 
     def __init__(self, parsed: ParsedDocument):
         self.parsed = parsed
-        self.windows: dict[int | None, str] = {}
-        self.caps: dict[int | None, bool] = {}
+        self.windows: dict[object, tuple[str, bool]] = {}
 
-    def window(self, index: int | None, offset: int) -> str:
-        if index not in self.windows:
+    def window(self, index: int | None, offset: int) -> tuple[str, bool]:
+        """The lower-cased sentence and its neighbours, and whether the sentence is in capitals.
+        Outside any sentence (a heading), 200 characters either side of the offset."""
+        key = index if index is not None else ("at", offset)
+        if key not in self.windows:
             sentences = self.parsed.sentences
             if index is None:
-                text = self.parsed.text[max(0, offset - 200):offset + 200]
+                own = text = self.parsed.text[max(0, offset - 200):offset + 200]
             else:
                 lo, hi = max(0, index - 1), min(len(sentences), index + 2)
                 text = " ".join(s.text for s in sentences[lo:hi])
-            self.windows[index] = text.lower()
-            own = sentences[index].text if index is not None else text
-            self.caps[index] = _mostly_capitals(own)
-        return self.windows[index]
+                own = sentences[index].text
+            self.windows[key] = (text.lower(), _mostly_capitals(own))
+        return self.windows[key]
 
-    def choose(self, entry: AbbreviationEntry, index: int | None, offset: int, section: str):
+    def choose(self, entry: AbbreviationEntry, window: str, section: str):
         senses = entry.senses
         if len(senses) == 1:
             return senses[0], 0.9, ()
-        window = self.window(index, offset)
         scores = []
         for sense in senses:
             score = len(set(sense.cues.findall(window))) if sense.cues else 0
@@ -195,15 +194,12 @@ def find_abbreviations(
     text = parsed.text
     resolver = _Resolver(parsed)
     found: list[Abbreviation] = []
-    section_starts = [s.start for s in parsed.sections]
 
     def emit(start: int, end: int, entry: AbbreviationEntry) -> None:
-        index = parsed.sentence_index(start)
-        resolver.window(index, start)  # fills the sentence's window and its all-capitals mark
-        if entry.english_word and resolver.caps.get(index):
+        window, in_capitals = resolver.window(parsed.sentence_index(start), start)
+        if entry.english_word and in_capitals:
             return
-        section = parsed.sections[max(0, bisect.bisect_right(section_starts, start) - 1)].name
-        sense, confidence, others = resolver.choose(entry, index, start, section)
+        sense, confidence, others = resolver.choose(entry, window, parsed.section_at(start).name)
         if codable_only and not sense.codable:
             return
         found.append(Abbreviation(start, end, text[start:end], sense.expansion, confidence, others, sense.codable))
