@@ -79,6 +79,8 @@ class _Doc:
                             for c in self.cues.find(*self.token_range(a, b), "indication")}
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
         self.spans += _section_statements(parsed, self.spans)
+        # "PROCEDURES: None." says that nothing was done: the narrative is not searched for operations
+        self.none_stated = any(_NONE.match(self.text[s.start:s.end]) for s in self.spans)
         self.sentence_starts = [s.start for s in parsed.sentences]
         self.spinal_levels = _spinal_levels(self.text, self.spans)
         access = _ARTERY.search(self.text)
@@ -238,6 +240,7 @@ class ProcedureFinder:
             "statement": span.heading if span else None, "entry_code": entry.code,
             "site_kind": entry.site_kind or None, "artery_access": doc.artery_access,
             "source": entry.source, "levels": doc.spinal_levels if code.startswith("V") else None,
+            "none_stated": doc.none_stated,
         }
         return Finding(
             code=code, system="opcs4", term=entry.term,
@@ -396,6 +399,7 @@ class ProcedureFinder:
         return modalities[0] if modalities else None
 
 
+_NONE = re.compile(r"^\W*(?:none|nil|n/?a|no (?:procedures?|operations?)(?: performed| done)?)\W*$", re.I)
 _ITEM_SPLIT = re.compile(r"[,;]|\.(?!\d)|\b\d+[.)]\s")
 
 

@@ -132,6 +132,8 @@ def select_from_document(performed: list[Finding], classifications) -> list[Find
     completed from its description; a document without a statement (discharge summary, clinic letter)
     contributes the procedures its narrative records as done in this episode."""
     stated = [f for f in performed if is_stated(f) and not is_detail(f)]
+    if not stated and any(f.attributes.get("none_stated") for f in performed):
+        return []
     if not stated:
         return [f for f in performed if f.attributes.get("where") == "narrative" and not loose_title_mention(f)]
     narrative = [f for f in performed if f.attributes.get("where") == "narrative"]

@@ -79,3 +79,10 @@ def test_diagnostic_laparoscopy_is_the_access_for_a_laparoscopic_operation(code_
 def test_ogd_is_not_the_access_for_a_laparoscopic_operation(code_note):
     codes = code_note("PROCEDURE: OGD and laparoscopic Nissen fundoplication.\n")[0]
     assert codes == ["G24.3", "Y75.2", "G45.9"]
+
+
+def test_procedures_none_means_none(code_note):
+    text = ("DISCHARGE DIAGNOSIS: Community acquired pneumonia.\nPROCEDURES: None.\n"
+            "HOSPITAL COURSE: Treated with antibiotics. Bronchoscopy on day 2 showed purulent secretions.\n")
+    assert code_note(text)[0] == []
+    assert code_note(text.replace("PROCEDURES: None.\n", ""))[0] == ["E49.9"]  # the rule is what drops it
