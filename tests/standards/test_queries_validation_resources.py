@@ -82,6 +82,8 @@ RESOURCE_FILES = [
     ("manifestations.tsv", ("dagger", "asterisk")),
     ("queries.tsv", ("code",)),
     ("drug_history.tsv", ("code", "condition")),
+    ("acute_chronic.tsv", ("acute", "chronic")),
+    ("procedure_body_systems.tsv", ("diagnoses",)),
 ]
 
 
@@ -91,7 +93,7 @@ def test_every_code_in_the_data_files_exists_in_the_uk_classification(name, code
     table = read_table(name, (), ())
     assert table.rows, name
     icd = classifications.icd10
-    known_prefixes = {c.code for c in icd} | {c.code[:3] for c in icd}
+    known_prefixes = {c.code for c in icd} | {c.code[:3] for c in icd} | {c.code[:1] for c in icd}
     for row in table.rows:
         for column in code_columns:
             for code in split_codes(row[column]):
@@ -99,7 +101,7 @@ def test_every_code_in_the_data_files_exists_in_the_uk_classification(name, code
 
 
 def test_every_data_file_names_its_source():
-    for name, _ in RESOURCE_FILES + [("sections.tsv", ()), ("procedure_body_systems.tsv", ())]:
+    for name, _ in RESOURCE_FILES + [("sections.tsv", ()), ("musculoskeletal_sites.tsv", ())]:
         text = (resources.RESOURCE_DIR / name).read_text(encoding="utf-8")
         assert "# Source:" in text, name
 

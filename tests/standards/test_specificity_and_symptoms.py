@@ -129,3 +129,12 @@ def test_diabetes_type_stated_is_kept(build):
     ep = build.code(text, [("N21.0", "Bladder calculus", "diagnosis"), ("E11.9", "Type 2 diabetes mellitus", "diagnosis")])
     assert "E11.9" in build.codes(ep)
     assert not any(q.code and q.code.startswith("E1") for q in ep.queries)
+
+
+def test_musculoskeletal_site_character_from_the_text(build):
+    text = "POSTOPERATIVE DIAGNOSIS: Degenerative joint disease, right shoulder."
+    ep = build.code(text, [("M19.99", "Degenerative joint disease", "postoperative_diagnosis")])
+    assert build.codes(ep) == ["M19.91"]
+    text = "PAST MEDICAL HISTORY: Gout."
+    ep = build.code(text, [("M10.9", "Gout", "past_medical_history")])
+    assert build.codes(ep) == ["M10.99"]  # no site documented: site unspecified

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ...coding.findings import Finding
 from ...coding.models import ClinicianQuery, CodeAssignment
 from .certainty import alternatives_code_first, screen
-from .chapters import abuse_is_harmful_use, diabetes_type_must_be_documented
+from .chapters import abuse_is_harmful_use, diabetes_type_must_be_documented, musculoskeletal_site_from_text
 from .comorbidities import apply_history_status_policy, code_current_smoking, code_long_term_drug_therapy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import (
@@ -50,6 +50,7 @@ DIAGNOSIS_RULES = (
     histology_confirms,
     diabetes_type_must_be_documented,
     abuse_is_harmful_use,
+    musculoskeletal_site_from_text,
     most_detailed_level,
     more_specific_code_wins,
     less_specific_across_categories,

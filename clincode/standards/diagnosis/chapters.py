@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from ...classification import Kind
 from .episode import DiagnosisEpisode
+from .resources import read_table
 
 _TYPE_1 = re.compile(r"\b(type\s*(1|i|one)\b|t1\s*dm|iddm|insulin[- ]dependent|juvenile[- ]onset)", re.I)
 _TYPE_2 = re.compile(r"\b(type\s*(2|ii|two)\b|t2\s*dm|dm\s*(2|ii)\b|niddm|non[- ]insulin[- ]dependent|adult[- ]onset|maturity[- ]onset)", re.I)
@@ -69,3 +72,46 @@ def _near(episode: DiagnosisEpisode, ev, width: int = 12) -> str:
     if not text:
         return ev.text
     return text[max(0, ev.start - width) : ev.end + width]
+
+
+@lru_cache(maxsize=1)
+def _site_words() -> tuple[tuple[str, re.Pattern], ...]:
+    table = read_table("musculoskeletal_sites.tsv", ("site", "words", "note"))
+    return tuple((r["site"], re.compile(rf"\b({r['words']})\b", re.I)) for r in table.rows)
+
+
+def site_character(sentence: str) -> str | None:
+    """The Chapter XIII site digit the sentence names, or None when it names none or several."""
+    sites = {digit for digit, words in _site_words() if words.search(sentence)}
+    if "0" in sites:
+        return "0"
+    return sites.pop() if len(sites) == 1 else None
+
+
+def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -> None:
+    """A Chapter XIII code with UK site 5th characters takes the site the documentation names
+    ("degenerative joint disease, right shoulder" -> M19.91); with no site, or several, the site
+    stays unspecified (9) for ``most_detailed_level``.
+
+    Standard: WHO ICD-10 Volume 1, Chapter XIII site subclassification; National Clinical Coding
+    Standards ICD-10 5th Edition, UK 5th characters; house policy ../shared/data/uk_dev/README.md.
+    """
+    if classifications is None:
+        return
+    for cand in list(episode.candidates):
+        if not cand.code.startswith("M") or "M40" <= cand.code[:3] <= "M54":
+            continue
+        code = classifications.icd10.get(cand.code)
+        if code is None:
+            continue
+        base = code if code.kind is Kind.SUBCATEGORY else code.parent if code.code.endswith("9") else None
+        if base is None or not any(c.kind is Kind.EXTENSION for c in base.children):
+            continue
+        digits = {site_character(episode.sentence_of(ev)) for ev in cand.evidence} - {None}
+        if len(digits) != 1:
+            continue
+        target = classifications.icd10.get(base.code + digits.pop())
+        if target is None or target.code == cand.code:
+            continue
+        episode.replace([cand], target.code, target.title,
+                        f"{cand.code} -> {target.code}: the site is documented ({target.title})")
