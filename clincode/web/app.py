@@ -12,9 +12,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings, get_settings
 from ..store import Database, StoreError
@@ -82,6 +84,17 @@ def create_web_app(database: Database | None = None, settings: Settings | None =
     @app.exception_handler(StoreError)
     async def _store_error(request: Request, exc: StoreError) -> Response:
         return problem(request, str(exc), getattr(exc, "status_code", 400))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        # A mistyped address or a tampered form: say so in words, never show the parser's dump.
+        fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()})
+        return problem(request, "The address or form was not understood (check: " + ", ".join(fields) + ").", 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        return problem(request, message, exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

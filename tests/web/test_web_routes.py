@@ -258,3 +258,13 @@ def test_data_quality_flag_is_resolved_by_a_senior_coder(store, settings):
     r = sam.post(f"{path}/data-quality/{issue_id}/resolve", data={"resolution": "PAS corrected by the ward clerk."},
                  headers={"HX-Request": "true", "X-CSRF-Token": csrf(sam, path)})
     assert "resolved by sam: PAS corrected by the ward clerk." in r.text
+
+
+def test_bad_addresses_get_a_page_in_words(store, settings):
+    client = client_for(store, settings, "cara")
+    r = client.get("/episodes/not-a-number")
+    assert r.status_code == 400 and "not understood" in r.text and "episode_id" in r.text and "<html" in r.text
+    r = client.get("/", params={"page": "two"})
+    assert r.status_code == 400 and "page" in r.text
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "There is no such page" in r.text
