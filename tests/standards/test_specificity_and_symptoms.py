@@ -138,3 +138,12 @@ def test_musculoskeletal_site_character_from_the_text(build):
     text = "PAST MEDICAL HISTORY: Gout."
     ep = build.code(text, [("M10.9", "Gout", "past_medical_history")])
     assert build.codes(ep) == ["M10.99"]  # no site documented: site unspecified
+
+
+def test_multiple_sites_character_needs_the_text_to_say_so(build):
+    text = "POSTOPERATIVE DIAGNOSIS: Degenerative joint disease."
+    ep = build.code(text, [("M19.90", "Degenerative joint disease", "postoperative_diagnosis")])
+    assert build.codes(ep) == ["M19.99"]
+    text = "DIAGNOSIS: Generalised osteoarthritis of multiple joints."
+    ep = build.code(text, [("M19.90", "osteoarthritis", "diagnosis")])
+    assert build.codes(ep) == ["M19.90"]

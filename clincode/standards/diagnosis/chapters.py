@@ -104,13 +104,19 @@ def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -
         code = classifications.icd10.get(cand.code)
         if code is None:
             continue
-        base = code if code.kind is Kind.SUBCATEGORY else code.parent if code.code.endswith("9") else None
+        # a subcategory without its site, 'site unspecified' (9), or 'multiple sites' (0) - the last
+        # only stands when the text says multiple (US 'unspecified site' codes end in 0 too)
+        base = code if code.kind is Kind.SUBCATEGORY else code.parent if code.code.endswith(("9", "0")) else None
         if base is None or not any(c.kind is Kind.EXTENSION for c in base.children):
             continue
         digits = {site_character(episode.sentence_of(ev)) for ev in cand.evidence} - {None}
-        if len(digits) != 1:
+        if len(digits) == 1:
+            digit = digits.pop()
+        elif code.code.endswith("0") and code.kind is Kind.EXTENSION and not digits:
+            digit = "9"  # 'multiple sites' is not documented
+        else:
             continue
-        target = classifications.icd10.get(base.code + digits.pop())
+        target = classifications.icd10.get(base.code + digit)
         if target is None or target.code == cand.code:
             continue
         episode.replace([cand], target.code, target.title,
