@@ -154,6 +154,12 @@ def _add_index(si: SearchIndex, index) -> None:
                                main=["neoplasm"])
             continue
         code = entry.code or entry.see_code
+        see_also_boost = 1.0
+        if not code and entry.see_also:
+            # "see also" points to an entry worth reading too: where it leads is a weaker lead.
+            target = index.lookup(entry.see_also)
+            code = target.best_code if target is not None else None
+            see_also_boost = 0.7
         if not code:
             continue
         # "Ulcer, ulcerated, ulcerating ..." and "myocardium, myocardial": the words after the first
@@ -165,8 +171,10 @@ def _add_index(si: SearchIndex, index) -> None:
             alternatives += rest
         main = list(_part_words(entry.path[0])[0])
         path = entry.display_path + (f" (see {entry.see})" if not entry.code and entry.see else "")
+        if see_also_boost < 1.0:
+            path += f" (see also {entry.see_also})"
         optional = _modifier_words(entry) + alternatives
-        boost = 0.97 if _is_residual(entry.term) else 1.0
+        boost = (0.97 if _is_residual(entry.term) else 1.0) * see_also_boost
         if entry.source == "drugs":
             required, boost = required + ["poisoning"], 0.9
             optional += ["overdose"]

@@ -113,3 +113,11 @@ def test_full_title_reads_as_in_the_book(classifications):
     assert classifications.icd10.get("E11.4").full_title == (
         "Non-insulin-dependent diabetes mellitus: With neurological complications")
     assert classifications.icd10.get("K80").full_title == "Cholelithiasis"
+
+
+def test_see_and_see_also_references_lead_to_codes(clf):
+    from clincode.classification.search import get_searcher
+
+    paths = get_searcher(classifications=clf).si.path
+    assert sum("(see also " in p for p in paths) > 100  # a weaker lead, but searchable
+    assert sum("(see " in p for p in paths) > 5000
