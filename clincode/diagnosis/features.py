@@ -19,7 +19,30 @@ FEATURES = [
     "has_learned", "learned_precision", "learned_ngrams", "learned_support", "prior",
     "negated_share", "uncertain", "historical_only", "family_any", "first_position",
     "diagnosis_section", "best_precision", "chapter_symptom", "chapter_status", "learned_evidence",
+    "inside_longer_mention", "document_candidates", "learned_mentions",
 ]
+
+
+@dataclass
+class EpisodeView:
+    """What the features need to know about the whole episode, computed once."""
+
+    length: int
+    candidates: int
+    spans: list[tuple[str, int, int, str]]  # (document, start, end, category) of eligible lexicon mentions
+
+    @classmethod
+    def of(cls, groups: dict[str, list[Finding]], length: int) -> "EpisodeView":
+        spans = [(f.evidence.document, f.evidence.start, f.evidence.end, c)
+                 for c, fs in groups.items() for f in fs if eligible(f) and f.attributes.get("kind") == "lexicon"]
+        return cls(length, len(groups), spans)
+
+    def inside_longer(self, f: Finding, category: str) -> bool:
+        """The mention lies within a longer mention of another category ("pain" in "abdominal pain")."""
+        ev = f.evidence
+        size = ev.end - ev.start
+        return any(d == ev.document and s <= ev.start and e >= ev.end and e - s > size and c != category
+                   for d, s, e, c in self.spans)
 DIAGNOSIS_SECTIONS = frozenset({"diagnosis", "secondary_diagnoses", "postoperative_diagnosis", "histology",
                                 "preoperative_diagnosis"})
 
@@ -66,8 +89,9 @@ def group_by_category(findings: list[Finding]) -> dict[str, list[Finding]]:
     return {c: fs for c, fs in groups.items() if any(eligible(f) for f in fs)}
 
 
-def candidate_features(category: str, mentions: list[Finding], stats: CorpusStats, doc_length: int) -> list[float]:
+def candidate_features(category: str, mentions: list[Finding], stats: CorpusStats, episode: EpisodeView) -> list[float]:
     ok = [f for f in mentions if eligible(f)]
+    doc_length = episode.length
     lex = [f for f in ok if f.attributes.get("kind") == "lexicon"]
     learned = [f for f in ok if f.attributes.get("kind") == "learned"]
     sources = {f.attributes.get("source") for f in lex}
@@ -102,6 +126,9 @@ def candidate_features(category: str, mentions: list[Finding], stats: CorpusStat
         1.0 if category[0] == "R" else 0.0,
         1.0 if category[0] == "Z" else 0.0,
         _learned_evidence(learned, stats.prior_probability(category)),
+        sum(1 for f in ok if episode.inside_longer(f, category)) / len(ok),
+        math.log1p(episode.candidates) / 4.0,
+        math.log1p(len(learned)),
     ]
 
 

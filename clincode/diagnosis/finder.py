@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..coding.findings import Finding
 from ..coding.models import Evidence
 from ..text import context_of
-from .features import candidate_features, group_by_category
+from .features import EpisodeView, candidate_features, group_by_category
 from .learned import NgramMatcher
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
@@ -142,8 +142,9 @@ class DiagnosisFinder:
                 f.score = 0.5 if f.attributes.get("kind") == "lexicon" else 0.3
             return
         groups = group_by_category(findings)
+        episode = EpisodeView.of(groups, doc_length)
         for category, mentions in groups.items():
-            p = self.model.probability(candidate_features(category, mentions, self.model.stats, doc_length))
+            p = self.model.probability(candidate_features(category, mentions, self.model.stats, episode))
             for f in mentions:
                 quality = 1.0 if f.attributes.get("kind") == "lexicon" else 0.98
                 f.score = round(p * quality, 4)
