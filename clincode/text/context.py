@@ -54,23 +54,42 @@ def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None)
         return []
     word_starts = [w[0] for w in words]
     word_ends = [w[1] for w in words]
-    terminations = [(s, e) for r, s, e in found if r.direction == "TERMINATE"]
+    # Where scopes stop, as sorted offsets for binary search (a long list of triggers stays linear):
+    # TERMINATE rules stop every scope; other categories only the rules naming them in terminated_by.
+    stop_starts: dict[str, list[int]] = {}
+    stop_ends: dict[str, list[int]] = {}
+    for r, s, e in found:
+        key = "TERMINATE" if r.direction == "TERMINATE" else r.category
+        stop_starts.setdefault(key, []).append(s)
+        stop_ends.setdefault(key, []).append(e)
+    for key in stop_ends:
+        stop_ends[key].sort()  # starts are already in order
     hits: list[TriggerHit] = []
     for rule, t_start, t_end in found:
         if rule.direction in ("TERMINATE", "PSEUDO") or rule.max_scope == 0:
             continue  # max_scope 0: a rule that only ends other rules' scopes (e.g. "the patient")
         limit = rules.default_max_scope if rule.max_scope is None else rule.max_scope
-        stops = terminations
-        if rule.terminated_by:
-            stops = stops + [(s, e) for r, s, e in found if r.category in rule.terminated_by and s != t_start]
+        stoppers = ("TERMINATE", *rule.terminated_by)
         scope_start, scope_end = (t_end, t_end) if rule.direction == "FORWARD" else (t_start, t_start)
         if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
-            scope_end = min([end] + [s for s, _e in stops if s >= t_end])
+            scope_end = end
+            for key in stoppers:
+                starts = stop_starts.get(key)
+                if starts:
+                    i = bisect.bisect_left(starts, t_end)  # the first stop at or after the trigger's end
+                    if i < len(starts):
+                        scope_end = min(scope_end, starts[i])
             first = bisect.bisect_left(word_starts, t_end)  # the first word after the trigger
             if first + limit <= len(word_ends):
                 scope_end = min(scope_end, word_ends[first + limit - 1])
         if rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            scope_start = max([start] + [e for _s, e in stops if e <= t_start])
+            scope_start = start
+            for key in stoppers:
+                ends = stop_ends.get(key)
+                if ends:
+                    i = bisect.bisect_right(ends, t_start)  # the last stop ending before the trigger
+                    if i:
+                        scope_start = max(scope_start, ends[i - 1])
             last = bisect.bisect_right(word_ends, t_start)  # words wholly before the trigger
             if last - limit >= 0:
                 scope_start = max(scope_start, word_starts[last - limit])

@@ -35,15 +35,15 @@ _SEMICOLON = re.compile(r";")
 _ENUMERATOR = re.compile(r"(?<!\S)(\d{1,2})[.)][ \t]+(?=\S)")
 _LEAD_TRIM = re.compile(r"(?:[\s,;:]|(?:\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-z]\)|[-*\u2022\u00b7\u2013\u25cf>])(?=\s|$))*")
 _TRAILING = " \t\r\n\f\v,;:"
-_WORD_BEFORE = re.compile(r"(\S+)$")
 
 
 def _is_abbreviation_stop(text: str, stop: int) -> bool:
     """True when the '.' at ``stop`` closes an abbreviation or an initial, not a sentence."""
     if text[stop] != ".":
         return False
-    line_start = max(text.rfind(" ", 0, stop), text.rfind("\n", 0, stop), text.rfind("\t", 0, stop)) + 1
-    word = text[line_start:stop].lstrip("([\"'").lower()
+    # The word before the stop (abbreviations are short: look back 20 characters at most).
+    word = text[max(0, stop - 20):stop].split()[-1:]
+    word = word[0].lstrip("([\"'").lower() if word else ""
     if not word:
         return False
     if word in NO_BREAK_BEFORE:

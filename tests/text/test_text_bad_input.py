@@ -65,3 +65,22 @@ def test_wrong_arguments_give_clear_errors():
         context_of(parsed, 5, 50)
     with pytest.raises(ValueError, match="outside the document"):
         context_of(parsed, 5, 2)
+
+
+def test_long_single_line_is_linear():
+    text = "Pain in the abdomen. Seen by Dr. Smith. " * 40000  # 1.6 MB on one line
+    start = time.perf_counter()
+    parsed = parse_document(text)
+    assert len(parsed.sentences) == 80000
+    assert time.perf_counter() - start < 30
+
+
+def test_many_triggers_in_one_sentence_is_linear():
+    text = "no pain but " * 50000  # one 600 KB "sentence" with 100,000 triggers
+    start = time.perf_counter()
+    parsed = parse_document(text)
+    i = text.index("pain")
+    assert context_of(parsed, i, i + 4).negated
+    j = text.index("pain", 20000)
+    assert context_of(parsed, j, j + 4).negated
+    assert time.perf_counter() - start < 30
