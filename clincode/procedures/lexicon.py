@@ -79,18 +79,11 @@ _RESTATED = re.compile(r"\(\s*[A-Za-z][A-Za-z&/.\- ]{0,7}\)")
 
 
 def tokenise(text: str) -> list[Token]:
-    out: list[Token] = []
-    skips = [(m.start(), m.end()) for m in _RESTATED.finditer(text)] if "(" in text else []
-    k = 0
-    for m in _TOKEN.finditer(text):
-        while k < len(skips) and skips[k][1] <= m.start():
-            k += 1
-        if k < len(skips) and skips[k][0] <= m.start() < skips[k][1]:
-            continue
-        norm = normalise_token(m.group())
-        if norm in _FILLER:
-            continue
-        out.append(Token(norm, m.start(), m.end()))
+    skips = [(m.start(), m.end()) for m in _RESTATED.finditer(text)] if "(" in text else ()
+    norm, filler = normalise_token, _FILLER
+    out = [Token(n, m.start(), m.end()) for m in _TOKEN.finditer(text) if (n := norm(m.group())) not in filler]
+    if skips:
+        out = [t for t in out if not any(a <= t.start < b for a, b in skips)]
     return out
 
 
