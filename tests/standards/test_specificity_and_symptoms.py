@@ -147,3 +147,11 @@ def test_multiple_sites_character_needs_the_text_to_say_so(build):
     text = "DIAGNOSIS: Generalised osteoarthritis of multiple joints."
     ep = build.code(text, [("M19.90", "osteoarthritis", "diagnosis")])
     assert build.codes(ep) == ["M19.90"]
+
+
+def test_site_taken_from_the_diagnosis_statement_before_the_narrative(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Degenerative joint disease of the right shoulder.\n"
+            "DESCRIPTION OF PROCEDURE: The arthritic humeral head was resurfaced.")
+    ep = build.code(text, [("M19.90", "Degenerative joint disease", "postoperative_diagnosis"),
+                           ("M19.90", "arthritic", "description_of_procedure")])
+    assert build.codes(ep) == ["M19.91"]

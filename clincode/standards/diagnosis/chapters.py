@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 from ...classification import Kind
-from .episode import DiagnosisEpisode
+from .episode import DiagnosisEpisode, section_info
 from .resources import read_table
 
 _TYPE_1 = re.compile(r"\b(type\s*(1|i|one)\b|t1\s*dm|iddm|insulin[- ]dependent|juvenile[- ]onset)", re.I)
@@ -109,10 +109,12 @@ def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -
         base = code if code.kind is Kind.SUBCATEGORY else code.parent if code.code.endswith(("9", "0")) else None
         if base is None or not any(c.kind is Kind.EXTENSION for c in base.children):
             continue
-        digits = {site_character(episode.sentence_of(ev)) for ev in cand.evidence} - {None}
-        if len(digits) == 1:
-            digit = digits.pop()
-        elif code.code.endswith("0") and code.kind is Kind.EXTENSION and not digits:
+        # the site as the strongest statement gives it (the diagnosis heading before the narrative)
+        ranked = sorted(cand.findings, key=lambda f: -section_info(f.section).rank)
+        digits = [d for d in (site_character(episode.sentence_of(f.evidence)) for f in ranked) if d]
+        if digits:
+            digit = digits[0]
+        elif code.code.endswith("0") and code.kind is Kind.EXTENSION:
             digit = "9"  # 'multiple sites' is not documented
         else:
             continue
