@@ -192,3 +192,19 @@ def test_ingest_folder_of_text_is_idempotent(db, tmp_path):
         assert docs["histology.txt"].doc_type == "histopathology"
         assert "38°C" in docs["histology.txt"].text  # Windows-1252 decoded, nothing lost
         assert eps["clinic_0042"].documents[0].doc_type == "clinic_letter"
+
+
+def test_accepted_procedures_take_the_operation_note_date(db, settings):
+    """The engine's OPCS-4 codes found in the operation note carry its date into the CDS row."""
+    eid = receive_bundle(db, BUNDLE).episode_id
+    with db.session() as s:
+        sv.run_coding(s, CODER, eid)
+    with db.session() as s:
+        ep = sv.get_episode(s, CODER, eid)
+        proposed = sv.codes_of(ep, "proposed", "opcs4")
+        assert proposed, "the engine codes the hip replacement"
+        sv.accept_proposal(s, CODER, eid, ep.version)
+    with db.session() as s:
+        finals = sv.codes_of(sv.get_episode(s, CODER, eid), "final", "opcs4")
+        dated = [c for c in finals if c.evidence or c.qualifies]
+        assert dated and all(c.performed_on == date(2026, 3, 10) for c in dated)

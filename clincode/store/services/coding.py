@@ -122,13 +122,31 @@ def accept_proposal(session: Session, actor: Actor, episode_id: int, expected_ve
             stage="final", system=p.system, position=p.position if code_ids is None else len(finals) + 1,
             code=p.code, title=p.title, primary=keep_primary, score=p.score, evidence=p.evidence,
             rationale=p.rationale, qualifies=p.qualifies, run_id=p.run_id, source="engine",
-            assigned_by=actor.username, assigned_at=now))
+            assigned_by=actor.username, assigned_at=now, performed_on=procedure_date(episode, p)))
     _renumber(episode)
     touch(episode, "in_progress")
     audit(session, actor, "accept_proposal", "episode", episode.id, episode_id=episode.id, before={"final": before},
           after={"final": [snapshot(c, _CODE_FIELDS) for c in codes_of(episode, "final")]})
     session.flush()
     return episode
+
+
+def procedure_date(episode: Episode, code: EpisodeCode) -> date | None:
+    """The date a proposed procedure was done, when the notes say it: the date of the operation
+    note it was found in (operation notes are written on the day). A Y/Z code takes the date of
+    the code it qualifies. None when unknown: the coder enters it (CDS PROCEDURE DATE)."""
+    if code.system != System.OPCS4.value:
+        return None
+    notes = {str(d.id): d for d in episode.documents}
+    for ev in code.evidence or []:
+        doc = notes.get(str(ev.get("document")))
+        if doc is not None and doc.doc_type == "operation_note" and doc.authored_at is not None:
+            return doc.authored_at.date()
+    if code.qualifies:
+        main = next((c for c in codes_of(episode, "proposed", System.OPCS4) if c.code == code.qualifies), None)
+        if main is not None and main is not code:
+            return procedure_date(episode, main)
+    return None
 
 
 def add_code(session: Session, actor: Actor, episode_id: int, expected_version: int | None, system: System | str,
