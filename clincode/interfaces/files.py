@@ -63,7 +63,7 @@ def receive_records(db: Database, raw: str, records_of, actor: Actor = INTEGRATI
     return receive_message(db, channel, content_control_id(raw), "EpisodeRecord", raw, apply, actor)
 
 
-def _json_records(raw: str) -> list[EpisodeRecord]:
+def json_records(raw: str) -> list[EpisodeRecord]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -71,7 +71,7 @@ def _json_records(raw: str) -> list[EpisodeRecord]:
     return _records_from_json(data)
 
 
-def _jsonl_records(raw: str) -> list[EpisodeRecord]:
+def jsonl_records(raw: str) -> list[EpisodeRecord]:
     records = []
     for n, line in enumerate(raw.splitlines(), start=1):
         if line.strip():
@@ -122,9 +122,9 @@ def _ingest_file(db: Database, path: Path, actor: Actor) -> list[FileOutcome]:
             is_bundle = False
         if is_bundle:
             return [FileOutcome(path.name, receive_bundle(db, raw, actor))]
-        return [FileOutcome(path.name, receive_records(db, raw, _json_records, actor))]
+        return [FileOutcome(path.name, receive_records(db, raw, json_records, actor))]
     if suffix == ".jsonl":
-        return [FileOutcome(path.name, receive_records(db, raw, _jsonl_records, actor))]
+        return [FileOutcome(path.name, receive_records(db, raw, jsonl_records, actor))]
     if suffix == ".txt":
         return [FileOutcome(path.name, receive_records(
             db, raw, lambda r: [text_record(path.stem, [(path.name, r)])], actor, channel="text"))]

@@ -317,3 +317,30 @@ def test_tokens(db):
         assert sv.authenticate(s, token) is None
     with db.session() as s, pytest.raises(ValidationFailed, match="unknown role"):
         sv.create_user(s, admin, "eve", "superuser")
+
+
+def test_moving_a_secondary_code_keeps_the_primary_first(db, settings):
+    eid = coded(db, settings)
+    with db.session() as s:
+        row = sv.add_code(s, CODER, eid, sv.load_episode(s, eid).version, "icd10", "I10")
+    with db.session() as s:
+        sv.amend_code(s, CODER, eid, sv.load_episode(s, eid).version, row.id, position=1)
+    with db.session() as s:
+        dx = sv.codes_of(sv.get_episode(s, CODER, eid), "final", "icd10")
+        # asked for position 1, but the primary diagnosis stays first: I10 becomes the first secondary
+        assert [(c.code, c.position) for c in dx] == [("K80.0", 1), ("I10", 2), ("E11.9", 3)]
+
+
+def test_reject_proposal_keeps_the_run(db, settings):
+    eid = ingest(db)
+    with db.session() as s:
+        run = sv.run_coding(s, CODER, eid, engine=FixedEngine())
+    with db.session() as s:
+        ep = sv.get_episode(s, CODER, eid)
+        e119 = next(c for c in sv.codes_of(ep, "proposed") if c.code == "E11.9")
+        sv.reject_proposal(s, CODER, eid, ep.version, e119.id, reason="diet-controlled, not relevant")
+    with db.session() as s:
+        ep = sv.get_episode(s, CODER, eid)
+        assert "E11.9" not in [c.code for c in sv.codes_of(ep, "proposed")]
+        assert "E11.9" in [d.code for d in sv.proposal(s, CODER, eid).diagnoses]
+        assert sv.latest_run(s, eid).id == run.id
