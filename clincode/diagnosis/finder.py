@@ -19,7 +19,7 @@ from .learned import NgramMatcher
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
 from .model import DiagnosisModel, ModelError
-from .normalise import Token, term_words, tokenise
+from .normalise import Token, normal_forms, term_words, tokenise
 
 try:  # abbreviation senses from the text package (optional: older text packages lack it)
     from ..text.abbreviations import find_abbreviations
@@ -35,18 +35,35 @@ class TokenisedDocument:
     sentences: list[tuple[object, list[Token]]]  # (Sentence, its tokens)
 
 
-def tokenise_document(parsed) -> TokenisedDocument:
+def tokenise_document(parsed, vocabulary=frozenset()) -> TokenisedDocument:
     """Tokens of every sentence; a codable abbreviation's token carries the words of its expansion
     (clincode.text resolves ambiguous ones such as MS or PE from context), so "paroxysmal AF" meets
     "Fibrillation > atrial > paroxysmal" and the evidence stays on the abbreviation as written."""
     expansions = _abbreviation_forms(parsed)
     sentences = []
     for s in parsed.sentences:
-        tokens = tokenise(s.text, s.start)
+        tokens = _join_hyphenated(tokenise(s.text, s.start), parsed.text, vocabulary)
         if expansions:
             tokens = [Token(t.start, t.end, expansions[t.start]) if t.start in expansions else t for t in tokens]
         sentences.append((s, tokens))
     return TokenisedDocument(parsed, sentences)
+
+
+def _join_hyphenated(tokens: list[Token], text: str, vocabulary) -> list[Token]:
+    """"gastro-oesophageal" is the index's "gastroesophageal": join hyphenated words when the joined
+    word is a lexicon word (otherwise keep them apart, as the index writes "non-Hodgkin")."""
+    if not vocabulary:
+        return tokens
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if prev is not None and tok.start == prev.end + 1 and text[prev.end] == "-":
+            joined = normal_forms(text[prev.start:prev.end] + text[tok.start:tok.end])
+            if joined[0] in vocabulary:
+                out[-1] = Token(prev.start, tok.end, joined)
+                continue
+        out.append(tok)
+    return out
 
 
 def _abbreviation_forms(parsed) -> dict[int, tuple[str, ...]]:
@@ -81,10 +98,13 @@ class DiagnosisFinder:
 
     # ------------------------------------------------------------------ public
     def find(self, parsed_documents) -> list[Finding]:
-        docs = [tokenise_document(p) for p in parsed_documents]
+        docs = [self.tokenise(p) for p in parsed_documents]
         findings = self.lexicon_findings(docs) + self.learned_findings(docs)
         self.score(findings, sum(len(d.parsed.text) for d in docs))
         return findings
+
+    def tokenise(self, parsed) -> TokenisedDocument:
+        return tokenise_document(parsed, self.lexicon.word_frequency)
 
     # ------------------------------------------------------------------ stages
     def lexicon_findings(self, docs: list[TokenisedDocument]) -> list[Finding]:

@@ -16,7 +16,7 @@ import numpy as np
 from ..coding.models import Document
 from ..text import context_of, parse_document
 from .features import CorpusStats, EpisodeView, candidate_features, eligible, group_by_category, term_key
-from .finder import DiagnosisFinder, TokenisedDocument, tokenise_document
+from .finder import DiagnosisFinder, TokenisedDocument
 from .learned import mine, ngrams
 from .model import DiagnosisModel
 
@@ -44,7 +44,7 @@ def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold
         parsed = parse_document(Document(id=doc_id, text=texts[doc_id]))
         for sentence in parsed.sentences:  # scan every sentence's context triggers once (cached)
             context_of(parsed, sentence.start, sentence.start)
-        tdoc = tokenise_document(parsed)
+        tdoc = finder.tokenise(parsed)
         uk: dict[str, str] = {}
         for cm in sorted(gold.get(doc_id, ())):
             code = icd10.map_cm(cm)

@@ -76,3 +76,8 @@ def test_compiled_lexicon_is_cached(settings, classifications):
     lexicon = load_lexicon(classifications, settings)
     assert len(lexicon) > 50_000
     assert time.perf_counter() - t < 10  # a rebuild takes several seconds more; this only guards a broken cache
+
+
+def test_hyphenated_words_meet_the_index_spelling(find):
+    codes = {f.code for f in find("Known gastro-oesophageal reflux disease.")}
+    assert any(c.startswith("K21") for c in codes)
