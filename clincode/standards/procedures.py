@@ -494,12 +494,30 @@ def _queries(f: Finding, classifications) -> list[ClinicianQuery]:
         out.append(ClinicianQuery(question=f"Which site was the {f.evidence.text.strip()} performed on?",
                                   reason="the OPCS-4 category needs a site code", code=f.code,
                                   evidence=[f.evidence]))
+    if needs_approach_query(f):
+        out.append(ClinicianQuery(
+            question=f"Was the {f.evidence.text.strip()} done laparoscopically (or robotically) or open?",
+            reason="The approach is not documented; most of these operations are minimal access (Y75)",
+            code=f.code, evidence=[f.evidence]))
     if f.code[:3] in ("W39", "W42", "W48", "W51") and not set(a.get("devices", ())) & {"cemented", "uncemented", "hybrid"}:
         out.append(ClinicianQuery(
             question=f"Was the prosthesis for the {f.evidence.text.strip()} cemented, uncemented or hybrid?",
             reason="OPCS-4 classifies joint prostheses by fixation; 'NEC' was used", code=f.code,
             evidence=[f.evidence]))
     return out
+
+
+# Abdominal operations usually done by minimal access: an unstated approach is worth a query.
+_USUALLY_MINIMAL_ACCESS = ("J18", "H01", "H02", "G24", "G28", "G30", "G32", "H06", "H07", "H08", "H09", "H10",
+                           "H33", "M02", "M03", "M61", "Q07", "Q22", "Q24", "Q35", "T20", "T21", "J69", "B22")
+
+
+def needs_approach_query(f: Finding) -> bool:
+    """Query the approach when neither the operation nor its description says open or minimal access
+    (the Y75 code depends on it)."""
+    a = f.attributes
+    return (f.code[:3] in _USUALLY_MINIMAL_ACCESS and not a.get("approach")
+            and not a.get("described_approaches"))
 
 
 def _title(classifications, code: str) -> str:

@@ -98,3 +98,12 @@ def test_alcohol_abuse_elsewhere_does_not_turn_smoking_into_harmful_use(build):
     text = "DIAGNOSIS: Carcinoma of tonsil. SOCIAL HISTORY: He smokes 20 cigarettes a day and has a history of alcohol abuse."
     ep = build.code(text, [("C09.9", "Carcinoma of tonsil", "diagnosis")])
     assert "Z72.0" in build.codes(ep) and "F17.1" not in build.codes(ep)
+
+
+def test_plain_smoker_is_tobacco_use_not_dependence(build):
+    text = "DIAGNOSIS: Acute cholecystitis. SOCIAL HISTORY: Current smoker, 20 cigarettes a day."
+    ep = build.code(text, [("K81.0", "Acute cholecystitis", "diagnosis"), ("F17.1", "smoker", "social_history")])
+    assert "Z72.0" in build.codes(ep) and "F17.1" not in build.codes(ep)
+    text = "DIAGNOSIS: Acute cholecystitis. SOCIAL HISTORY: Nicotine dependence, 40 a day."
+    ep = build.code(text, [("K81.0", "Acute cholecystitis", "diagnosis"), ("F17.2", "Nicotine dependence", "social_history")])
+    assert "F17.2" in build.codes(ep)

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from ...coding.findings import Finding
 from ...coding.models import ClinicianQuery, CodeAssignment
 from .certainty import alternatives_code_first, screen
-from .chapters import abuse_is_harmful_use, diabetes_type_must_be_documented, musculoskeletal_site_from_text
+from .chapters import (
+    abuse_is_harmful_use,
+    diabetes_type_must_be_documented,
+    musculoskeletal_site_from_text,
+    smoking_is_tobacco_use_unless_harm_is_stated,
+)
 from .comorbidities import apply_history_status_policy, code_current_smoking, code_long_term_drug_therapy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import (
@@ -50,6 +55,7 @@ DIAGNOSIS_RULES = (
     histology_confirms,
     diabetes_type_must_be_documented,
     abuse_is_harmful_use,
+    smoking_is_tobacco_use_unless_harm_is_stated,
     musculoskeletal_site_from_text,
     most_detailed_level,
     more_specific_code_wins,

@@ -66,6 +66,28 @@ def abuse_is_harmful_use(episode: DiagnosisEpisode, classifications) -> None:
                         f"'{said[0]}' is documented as abuse: harmful use {target} rather than {cand.code}")
 
 
+_DEPENDENCE = re.compile(r"\b(abus\w*|misuse|harmful|dependen\w*|addict\w*)\b", re.I)
+
+
+def smoking_is_tobacco_use_unless_harm_is_stated(episode: DiagnosisEpisode, classifications) -> None:
+    """'Smoker' or 'smokes 20 a day' is tobacco use (Z72.0); harmful use or dependence (F17.1,
+    F17.2) needs the documentation to say abuse, harm or dependence.
+
+    Standard: ICD-10 Volume 1, Z72.0 "Tobacco use" (excludes tobacco dependence F17.2) and F17
+    fourth characters; National Clinical Coding Standards ICD-10 5th Edition, "current smoker" coded
+    Z72.0; house policy ../shared/data/uk_dev/README.md ("current smoking Z72.0").
+    """
+    for cand in list(episode.candidates):
+        if not cand.code.startswith(("F17.1", "F17.2")):
+            continue
+        if any(_DEPENDENCE.search(_near(episode, ev, 25)) for ev in cand.evidence):
+            continue
+        title = classifications.icd10.get("Z72.0").title if classifications else ""
+        episode.replace([cand], "Z72.0", title,
+                        f"'{cand.evidence[0].text if cand.evidence else cand.code}' states smoking, not harm or "
+                        f"dependence: tobacco use Z72.0 rather than {cand.code}")
+
+
 def _near(episode: DiagnosisEpisode, ev, width: int = 12) -> str:
     """The evidence with a few characters either side ("tobacco abuse", "abuse of alcohol")."""
     text = episode.texts.get(ev.document, "")
