@@ -80,6 +80,8 @@ class _Doc:
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
         self.spans += _section_statements(parsed, self.spans)
         # "PROCEDURES: None." says that nothing was done: the narrative is not searched for operations
+        self.described_approaches = {c.value for a, b in self.section_ranges(("description_of_procedure",))
+                                     for c in self.cues.find(*self.token_range(a, b), "approach")}
         self.none_stated = any(_NONE.match(self.text[s.start:s.end]) for s in self.spans)
         self.sentence_starts = [s.start for s in parsed.sentences]
         self.spinal_levels = _spinal_levels(self.text, self.spans)
@@ -240,7 +242,7 @@ class ProcedureFinder:
             "statement": span.heading if span else None, "entry_code": entry.code,
             "site_kind": entry.site_kind or None, "artery_access": doc.artery_access,
             "source": entry.source, "levels": doc.spinal_levels if code.startswith("V") else None,
-            "none_stated": doc.none_stated,
+            "none_stated": doc.none_stated, "described_approaches": sorted(doc.described_approaches),
         }
         return Finding(
             code=code, system="opcs4", term=entry.term,
@@ -345,6 +347,9 @@ class ProcedureFinder:
             for value in ("converted", "robotic", "laparoscopic"):
                 if value in shared:
                     return value
+        described = doc.described_approaches
+        if len(described) == 1 and described <= {"laparoscopic", "robotic", "arthroscopic", "thoracoscopic"}:
+            return next(iter(described))  # "ports were inserted after pneumoperitoneum" in the description
         return None
 
     def _devices(self, doc: _Doc, m: Match, c_lo: int, c_hi: int, t_lo: int, t_hi: int, span: Span | None) -> set[str]:

@@ -121,3 +121,13 @@ def test_side_from_the_description_sentence_naming_the_site(code_note):
             "The generator pocket was made in the right buttock.\n")
     codes, *_ = code_note(text)
     assert codes == ["A70.1", "Z11.2", "Z94.3"]
+
+
+def test_approach_from_the_description_and_query_when_unstated(code_note):
+    described = ("PROCEDURE: Cholecystectomy.\nDESCRIPTION OF PROCEDURE: Pneumoperitoneum was established "
+                 "with a Veress needle and four ports inserted. The gallbladder was removed.\n")
+    codes, _, queries, _ = code_note(described)
+    assert codes == ["J18.3", "Y75.2"] and queries == []
+    codes, _, queries, _ = code_note("PROCEDURE: Cholecystectomy.\n")
+    assert codes == ["J18.3"]
+    assert any("laparoscopically" in q.question for q in queries)
