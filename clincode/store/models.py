@@ -299,3 +299,65 @@ class InboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     episode_id: Mapped[int | None] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
+
+
+# --- department workflow (clincode.workflow): data-quality checks and coding audits ------------
+class DataQualityFlag(Base):
+    """A finding of the automatic data-quality checks (``clincode.workflow.checks``) on a coded
+    episode. ``fingerprint`` (check + what it found) keeps a re-run from raising it twice;
+    a senior coder is assigned to act and resolves it with a note."""
+
+    __tablename__ = "dq_flags"
+    __table_args__ = (UniqueConstraint("episode_id", "fingerprint", name="uq_dq_flags_episode_fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    check: Mapped[str] = mapped_column(String(40), index=True)  # e.g. asterisk_primary
+    severity: Mapped[str] = mapped_column(String(10), default="error")  # error | warning
+    fingerprint: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | resolved
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class CodingAudit(Base):
+    """A clinical coding audit (DSPT style): a sample of finalised episodes re-coded blind."""
+
+    __tablename__ = "coding_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(20))  # random | specialty | coder
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)  # the sampling filters and seed
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | complete
+
+    items: Mapped[list["CodingAuditItem"]] = relationship(back_populates="audit", order_by="CodingAuditItem.id",
+                                                          cascade="all, delete-orphan")
+
+
+class CodingAuditItem(Base):
+    """One sampled episode: the codes as the coder finalised them and the engine proposed them
+    (both frozen when sampled), the auditor's blind re-coding and each error's classification."""
+
+    __tablename__ = "coding_audit_items"
+    __table_args__ = (UniqueConstraint("audit_id", "episode_id", name="uq_coding_audit_items_audit_episode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("coding_audits.id"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    coded_by: Mapped[str | None] = mapped_column(String(64))
+    coder_codes: Mapped[dict] = mapped_column(JSON, default=dict)  # {"icd10": [...], "opcs4": [...]} in order
+    engine_codes: Mapped[dict] = mapped_column(JSON, default=dict)
+    auditor_codes: Mapped[dict | None] = mapped_column(JSON)
+    audited_by: Mapped[str | None] = mapped_column(String(64))
+    audited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_causes: Mapped[dict] = mapped_column(JSON, default=dict)  # error key -> coder|documentation|engine
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[CodingAudit] = relationship(back_populates="items")
