@@ -41,6 +41,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ingest:write": frozenset({I, ADM}),
     "messages:read": frozenset({I, ADM}),  # rejected interface messages held for review
     "users:manage": frozenset({ADM}),
+    # department reports (clincode.workflow): outstanding coding, statistics, data quality
+    "reports:read": frozenset({C, S, A, M}),
+    "dq:assign": frozenset({S, M}),  # hand a data-quality flag to a senior coder
+    "audit:conduct": frozenset({A, M}),  # sample episodes and re-code them blind
 }
 
 
