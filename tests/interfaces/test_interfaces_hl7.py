@@ -114,3 +114,38 @@ def test_transfer_to_another_consultant_starts_a_new_episode(db):
         spell = s.scalars(select(Spell)).one()
         assert [(e.episode_number, e.consultant_code) for e in spell.episodes] == [(1, "C4567890"), (2, "C1112223")]
         assert spell.episodes[0].end_date == spell.episodes[1].start_date
+
+
+ORU = "\r".join([
+    "MSH|^~\\&|LIMS|RXX01|CLINCODE|RXX01|20260306101500||ORU^R01^ORU_R01|LIMS7781|P|2.4",
+    "PID|1||9991000003^^^NHS^NH~H100003^^^RXX01^MR||SYNTHETIC^Samuel||19611104|M",
+    "PV1|1|I|WARD7^^^RXX01|21|||C4567890^Surgeon^Sam|||100||||19|||||SPL20260001^^^RXX01^VN",
+    "OBR|1||HP26-01234|HIST^Histopathology report|||20260305120000",
+    "OBX|1|FT|HIST^Histopathology||Gallbladder: acute on chronic cholecystitis with cholelithiasis.\\.br\\No dysplasia or malignancy.||||||F",
+])
+
+
+def test_oru_histology_result_is_a_document(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    out = receive_hl7(db, ORU)
+    assert out.status == "applied", out.reason
+    with db.session() as s:
+        doc = s.scalars(select(Document)).one()
+        assert (doc.doc_type, doc.external_id, doc.source_system) == ("histopathology", "HP26-01234", "LIMS")
+        assert doc.text == ("Gallbladder: acute on chronic cholecystitis with cholelithiasis.\n"
+                            "No dysplasia or malignancy.")
+        assert doc.authored_at.isoformat().startswith("2026-03-05T12:00")
+
+
+def test_a08_updates_without_erasing(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    # an A08 correcting the admission source, sent without the consultant: nothing else is erased
+    a08 = (msg("01_adt_a01_admission.hl7").replace("ADT^A01^ADT_A01", "ADT^A08^ADT_A08")
+           .replace("PAS000101", "PAS000190").replace("C4567890^Surgeon^Sam", "").replace("|19|", "|51|"))
+    assert receive_hl7(db, a08).status == "applied"
+    with db.session() as s:
+        spell = s.scalars(select(Spell)).one()
+        assert spell.admission_source == "51"
+        assert spell.episodes[0].consultant_code == "C4567890"
+        changes = [e for e in s.scalars(select(AuditEvent)) if e.action == "update" and e.entity == "spell"]
+        assert changes[0].before["admission_source"] == "19" and changes[0].after["admission_source"] == "51"
