@@ -48,10 +48,10 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     page.screenshot(path=str(artifacts / "02-worklist.png"), full_page=True)
     page.screenshot(path=str(artifacts / "02b-worklist-top.png"))
 
-    page.get_by_label("Specialty").select_option("100")
+    page.get_by_label("Specialty", exact=True).select_option("100")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"specialty=100"))
-    expect(page.get_by_label("Specialty")).to_have_value("100")
+    expect(page.get_by_label("Specialty", exact=True)).to_have_value("100")
     expect(rows.first).to_be_visible()
     for text in page.locator("#worklist tbody tr td:nth-child(6)").all_inner_texts():
         assert "General Surgery" in text
@@ -147,8 +147,8 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
 
     # --- data-quality flag ----------------------------------------------------------------------
     page.locator("#data-quality summary").click()
-    page.get_by_label("Problem").select_option("missing_document")
-    page.get_by_label("What is wrong").fill("Anaesthetic record not received.")
+    page.get_by_label("Problem", exact=True).select_option("missing_document")
+    page.get_by_label("What is wrong", exact=True).fill("Anaesthetic record not received.")
     page.get_by_role("button", name="Flag for a senior coder").click()
     expect(page.locator("#data-quality")).to_contain_text("Anaesthetic record not received.")
 
@@ -161,6 +161,7 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     expect(page.locator("#episode-status")).to_have_text("Coded")
     expect(page.get_by_text("The coding is locked")).to_be_visible()
     page.screenshot(path=str(artifacts / "08-finalised.png"), full_page=True)
+    expect(page.locator("#next-episode")).to_contain_text("Next episode to code")
 
     # what the store now holds is what the coder did
     from clincode.store import services

@@ -21,6 +21,7 @@ from ..auth import Changer, DbSession, Reader, WebUser
 from ..clock import local_date
 from ..deadlines import days_label
 from ..episode_view import build
+from ..worklist import TO_CODE
 from ..validation import patient_age, validate_code
 
 router = APIRouter(prefix="/episodes/{episode_id}")
@@ -41,13 +42,20 @@ def screen_context(request: Request, session: Session, user: WebUser, episode_id
     view = build(episode, today=request.app.state.today(), rules=request.app.state.rules, proposal=proposal,
                  finalise_problems=services.finalise_problems(episode) if episode.status != "finalised" else [])
     dq = services.list_dq_issues(session, user.actor, episode_id=episode_id) if user.may("dq:read") else []
+    next_up = next_to_code(session, user, episode_id) if episode.status == "finalised" else None
     return {
         "user": user, "view": view, "days_label": days_label, "dq_issues": dq,
         "dq_labels": {k: DQ_LABELS.get(k, k.replace("_", " ")) for k in DQ_CATEGORIES},
         "can_code": user.may("episodes:code"), "can_reopen": user.may("episodes:reopen"),
         "can_query": user.may("queries:raise"), "can_answer": user.may("queries:answer"),
-        "can_flag": user.may("dq:record"), "can_resolve": user.may("dq:resolve"), "wide": True, **extra,
+        "next_up": next_up, "can_flag": user.may("dq:record"), "can_resolve": user.may("dq:resolve"), "wide": True, **extra,
     }
+
+
+def next_to_code(session: Session, user: WebUser, episode_id: int):
+    """The episode a coder goes on to after finalising: the oldest discharge still to code."""
+    page = services.list_worklist(session, user.actor, services.WorklistFilters(status=TO_CODE, limit=2))
+    return next((e for e in page.episodes if e.id != episode_id), None)
 
 
 def workspace(request: Request, session: Session, user: WebUser, episode_id: int, notice: str = "", **extra):
