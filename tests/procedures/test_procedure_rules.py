@@ -19,6 +19,10 @@ def test_laterality_only_for_paired_structures(classifications):
     assert not needs_laterality("A12.4", title("A12.4"))  # shunt
     assert not needs_laterality("N17.1", title("N17.1"))  # title already says bilateral
     assert not needs_laterality("E49.9", title("E49.9"))  # bronchoscopy
+    assert not needs_laterality("W20.6", title("W20.6"))  # sternum, carved out of the limb bones range
+    assert not needs_laterality("N01.2", title("N01.2"))  # scrotum
+    assert not needs_laterality("T87.5", title("T87.5"))  # para-aortic node
+    assert needs_laterality("T87.3", title("T87.3"))  # axillary node
 
 
 def test_laterality_codes():
