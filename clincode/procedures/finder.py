@@ -197,7 +197,8 @@ class ProcedureFinder:
                         score=first.score, rationale=[f"'{first.evidence.text}' also names {code} (lexicon '{m.entry.term}')"],
                         attributes=dict(first.attributes))
             flags = (set(first.attributes["flags"]) - {"img"}) | set(extra)
-            f.attributes.update(flags=sorted(flags), site=site or None, entry_code=code,
+            inherited = first.attributes["site"] if m.entry.site_kind and not m.entry.site else None
+            f.attributes.update(flags=sorted(flags), site=site or inherited, entry_code=code,
                                 image=self._image(doc) if "img" in flags else None)
             out.append(f)
         return out

@@ -135,3 +135,11 @@ def test_approach_from_the_description_and_query_when_unstated(code_note):
     codes, _, queries, _ = code_note("PROCEDURE: Cholecystectomy.\n")
     assert codes == ["J18.3"]
     assert any("laparoscopically" in q.question for q in queries)
+
+
+def test_two_part_operation_codes_both_parts(code_note):
+    codes, assignments, *_ = code_note("PROCEDURE: Left mastectomy and latissimus dorsi flap reconstruction.\n")
+    assert codes == ["B27.4", "Z94.3", "B29.1", "Y61.3", "Z94.3"]
+    assert assignments[3].qualifies == "B29.1"
+    codes, *_ = code_note("PROCEDURE: Excision of skin lesion and Z plasty, left forearm.\n")
+    assert codes == ["S06.9", "Z50.1", "Z94.3", "S23.2", "Z50.1", "Z94.3"]
