@@ -77,17 +77,19 @@ class RuleSet:
     # the pattern rules that can start with it
     by_first_word: dict[str, tuple[re.Pattern, ...]]
     special: re.Pattern | None  # pattern rules and literals starting with punctuation ("?", ";")
-    _by_group: dict[str, ContextRule]
+    # group name -> the rules sharing that trigger text ("likely" is both a FORWARD and a BACKWARD rule)
+    _by_group: dict[str, tuple[ContextRule, ...]]
 
-    def rule_for(self, match: re.Match) -> ContextRule:
+    def rules_for(self, match: re.Match) -> tuple[ContextRule, ...]:
         return self._by_group[match.lastgroup]
 
     def matches(
         self, text: str, start: int, end: int
     ) -> tuple[list[tuple[ContextRule, int, int]], list[tuple[int, int]]]:
         """Non-overlapping triggers in text[start:end] (leftmost first, longest at a position), with
-        the (start, end) offsets of its words, which scopes are counted in."""
-        candidates: list[tuple[int, int, ContextRule]] = []
+        the (start, end) offsets of its words, which scopes are counted in. Rules sharing one trigger
+        text all apply at its match."""
+        candidates: list[tuple[int, int, tuple[ContextRule, ...]]] = []
         get = self.by_first_word.get
         by_group = self._by_group
         for word in _WORD.finditer(text, start, end):
@@ -106,9 +108,9 @@ class RuleSet:
         candidates.sort(key=lambda c: (c[0], c[1]))
         found: list[tuple[ContextRule, int, int]] = []
         covered = start
-        for s, neg_e, rule in candidates:
+        for s, neg_e, rules in candidates:
             if s >= covered:
-                found.append((rule, s, -neg_e))
+                found.extend((rule, s, -neg_e) for rule in rules)
                 covered = -neg_e
         return found, [m.span() for m in _WORD.finditer(text, start, end)]
 
@@ -158,14 +160,20 @@ def build_rule_set(data: dict) -> RuleSet:
         raise ContextRulesError("context rules: 'default_max_scope' must be a positive integer")
     # Longest literal first: at one position the longer trigger (or pseudo-trigger) wins.
     ordered = sorted(enumerate(rules), key=lambda pair: (-len(pair[1].literal), pair[0]))
-    by_group: dict[str, ContextRule] = {}
+    by_group: dict[str, tuple[ContextRule, ...]] = {}
+    group_of_source: dict[str, str] = {}
     grouped: dict[str, list[str]] = {}
     special: list[str] = []
     word_led: dict[str, list[str]] = {}
     for i, rule in ordered:
-        name = f"r{i}"
-        by_group[name] = rule
-        part = f"(?P<{name}>{rule.regex_source()})"
+        source = rule.regex_source()
+        if source.lower() in group_of_source:  # the same trigger text again: one match, several rules
+            name = group_of_source[source.lower()]
+            by_group[name] = by_group[name] + (rule,)
+            continue
+        name = group_of_source[source.lower()] = f"r{i}"
+        by_group[name] = (rule,)
+        part = f"(?P<{name}>{source})"
         first = _FIRST_WORD.match(rule.literal)
         lead_words = _pattern_first_words(rule.pattern) if rule.pattern else None
         if lead_words:

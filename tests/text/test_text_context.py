@@ -69,6 +69,10 @@ CASES = [
     ("Referred for colonoscopy.", "colonoscopy", "P"),
     ("Laparoscopic cholecystectomy was performed.", "Laparoscopic cholecystectomy", ""),
     # regressions found reading real notes
+    ("Lower respiratory tract infection likely.", "Lower respiratory tract infection", "U"),
+    ("Mother, with no relevant history during pregnancy, had glaucoma.", "glaucoma", "F"),
+    ("Death of a brother due to lung cancer.", "lung cancer", "F"),
+    ("No known allergies.", "allergies", "N"),
     ("Renal scintigraphy showed a relative uptake of 33% in the right kidney.", "uptake", ""),
     ("He was found to have multiple renal cysts.", "renal cysts", ""),
     ("CT to determine whether there is a bowel perforation.", "bowel perforation", "Y"),

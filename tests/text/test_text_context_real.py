@@ -86,6 +86,45 @@ REAL += [
     ("She consulted for 4-5 stools a day, liquid, without pathological products, about 6 months of evolution, adding fever up to 39oC in the last two months.", "pathological products", "N"),
 ]
 
+# A third draw (seed 23, CodiEsp train), annotated before running, after the rules were revised on the
+# first two: its first score is the current held-out estimate in docs/text.md.
+REAL += [
+    ("There was no evidence of VPD.", "VPD", "N"),
+    ("Because the size of the hemorrhage is not very large, it was decided to start treatment with topical, oral and cycloplegic corticosteroids.", "hemorrhage", ""),
+    ("Her mother, with no relevant history during pregnancy, had been operated on for glaucoma at 20 years of age with bilateral trabeculectomy and reconstructive surgery of syndactyly hands.", "glaucoma", "F"),
+    ("No known allergies or other relevant backgrounds.", "allergies", "N"),
+    ("Positive ANA antibodies (1:320) and Mi-1:Mi-2 (1:320) were detected with negative anti-P155/140 antibodies.", "anti-P155/140 antibodies", "N"),
+    ("Positive ANA antibodies (1:320) and Mi-1:Mi-2 (1:320) were detected with negative anti-P155/140 antibodies.", "ANA antibodies", ""),
+    ("On physical examination, the patient was in good general condition, with no signs of withdrawal symptoms, and remained within normal limits.", "withdrawal symptoms", "N"),
+    ("A 34-year-old man with no relevant medical history except for seborrheic dermatitis for 7 years.", "seborrheic dermatitis", ""),
+    ("The rest of the cranial nerves showed no abnormalities on examination.", "abnormalities", "N"),
+    ("His personal history included alcoholic chronic pancreatitis, non-insulin dependent diabetes mellitus, smoking and percutaneous derivation pancreatitis performed 11 months earlier.", "alcoholic chronic pancreatitis", "H"),
+    ("Three days later radical nephrectomy was performed by anterior approach, observing a large tumor mass dependent on the right kidney, which does not affect the psoas muscle.", "large tumor mass", ""),
+    ("Vertebral computerized axial tomography (CAT) revealed a bony pattern with blastic-lithic alteration and no visceral alterations.", "visceral alterations", "N"),
+    ("We report the case of a 47-year-old male with no family history of PE who was followed up in outpatient clinic of our service since 2002 for proteinuria.", "PE", "FN"),
+    ("We report the case of a 47-year-old male with no family history of PE who was followed up in outpatient clinic of our service since 2002 for proteinuria.", "proteinuria", ""),
+    ("At week 4 the patient reported good tolerance and the viral load was negative.", "viral load", "N"),
+    ("The episodes have been present for 7 years, reason why he has consulted the emergency services on multiple occasions, without ever having found acute pathology.", "acute pathology", "N"),
+    ("After the intervention, after one year, the patient remains without low back pain.", "low back pain", "N"),
+    ("Diagnosis of probable hepatoma on non-cirrhotic liver was decided by surgical resection.", "hepatoma", "U"),
+    ("The patient's history included being an important smoker and the death of a brother due to lung cancer.", "lung cancer", "F"),
+    ("Nuclear magnetic resonance imaging does not detect neuronal migration abnormalities.", "neuronal migration abnormalities", "N"),
+    ("There was no associated sensory compromise and the mandibular functional examination was normal.", "sensory compromise", "N"),
+    ("With the suspected diagnosis of urachus, a wide partial cystectomy was performed, including the bladder dome, large mass of urachus and adenocarcinoma, in addition to pelvic lymphadenectomy.", "adenocarcinoma", ""),
+    ("The lower limbs had no edema and preserved peripheral pulses.", "edema", "N"),
+    ("Subsequently, an ilio-ceco-icular lymphadenectomy (with intraoperative diagnosis by freezing of absence of malignancy) and segmental resection plus cecal abscess was performed.", "malignancy", "N"),
+    ("Subsequently, an ilio-ceco-icular lymphadenectomy (with intraoperative diagnosis by freezing of absence of malignancy) and segmental resection plus cecal abscess was performed.", "cecal abscess", ""),
+    ("HIV serology: negative.", "HIV", "N"),
+    ("A 76-year-old woman with a history of type 2 diabetes mellitus, dyslipidemia and depressive syndrome.", "depressive syndrome", "H"),
+    ("One month after starting treatment, the patient reported a decrease in VA in her RE, and the examination was compatible with the development of a cystic macular edema that had reduced the VA to 0.2.", "cystic macular edema", ""),
+    ("There are no other malformations at renal or vertebral level.", "malformations", "N"),
+    ("No gallstones or dilatation of the biliary tract were found on ultrasound.", "dilatation of the biliary tract", "N"),
+    ("It was subsequently reviewed in outpatient clinics without presenting to date any signs or symptoms of recurrence of mandibular lesion for three years.", "recurrence", "N"),
+    ("On arrival, the patient has low back pain that prevents walking, not giving up opioid treatment and dysphagia to liquids.", "dysphagia", ""),
+    ("On arrival, the patient has low back pain that prevents walking, not giving up opioid treatment and dysphagia to liquids.", "low back pain", ""),
+    ("A mediastinoscopy with biopsy was performed on November 15, 01, with a histological result of clear cell carcinoma, compatible with metastasis of the Renal Carma.", "metastasis", ""),
+]
+
 FLAGS = {"N": "negated", "U": "uncertain", "H": "historical", "F": "family", "Y": "hypothetical"}
 
 
