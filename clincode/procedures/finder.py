@@ -15,7 +15,7 @@ from ..coding.findings import Finding
 from ..coding.models import Evidence
 from ..text import context_of
 from .cues import CueBook, DocumentCues, default_cues, read_table
-from .lexicon import RESOURCES, Entry, Lexicon, Match, Token, load_lexicon, tokenise
+from .lexicon import RESOURCES, Entry, Lexicon, Match, load_lexicon, tokenise
 from .titles import TitleWords
 from .statements import STATEMENT_MAX_CHARS, Span, clause_around, statement_spans
 

@@ -14,7 +14,6 @@ lexicon size. Offsets always point into the original document text.
 """
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field

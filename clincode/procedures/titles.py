@@ -7,7 +7,7 @@ at least two content words, and the best is the title with most words whose acti
 """
 from __future__ import annotations
 
-from .lexicon import normalise_token, term_key
+from .lexicon import term_key
 
 _STOP = frozenset({"nec", "and", "using", "into", "from", "to", "for", "with", "by", "other", "on", "in",
                    "or", "at", "through", "part", "operations", "operation"})
@@ -59,4 +59,4 @@ class TitleWords:
         return best
 
 
-__all__ = ["TitleWords", "normalise_token"]
+__all__ = ["TitleWords"]
