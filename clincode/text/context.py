@@ -1,9 +1,10 @@
 """ConText (Harkema et al. 2009): is a mention negated, uncertain, historical, someone else's, hypothetical?
 
 Trigger terms come from ``resources/context_rules.json`` in medspaCy's rule format. Each sentence is
-scanned once (one compiled regular expression over all triggers, longest first, so a pseudo-trigger
-such as "no increase" or "gram negative" swallows the "no"/"negative" inside it); the triggers and their
-scopes are cached on the ParsedDocument, so ``context_of`` is a cheap lookup per mention.
+scanned once, on the first mention asked about in it (each word is looked up among the triggers'
+first words and only those triggers are tried, longest first, so a pseudo-trigger such as "no increase"
+or "gram negative" swallows the "no"/"negative" inside it); the triggers and their scopes are cached on
+the ParsedDocument, so ``context_of`` is a cheap lookup per mention.
 
 A trigger's scope runs FORWARD to the end of the sentence, BACKWARD to its start, or both, cut short by
 a termination term ("but", "however", "which", "secondary to" ...), by a trigger of a category listed
@@ -15,7 +16,6 @@ reference machine, which breaks the 3 s engine-load budget and the 100 documents
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,7 +26,6 @@ from .rules import ContextRule, RuleSet, load_context_rules
 SECTION_FAMILY = frozenset({"family_history"})
 SECTION_HISTORICAL = frozenset({"past_medical_history", "past_surgical_history"})
 SECTION_PLANNED = frozenset({"plan", "follow_up"})
-
 
 
 @dataclass(slots=True, frozen=True)
@@ -97,7 +96,8 @@ def scan_sentence(text: str, start: int, end: int, rules: RuleSet | None = None)
     return hits
 
 
-def _sentence_hits(parsed: ParsedDocument, index: int) -> list[TriggerHit]:
+def triggers_in(parsed: ParsedDocument, index: int) -> list[TriggerHit]:
+    """The context triggers of sentence ``index`` and their scopes (scanned once, then cached)."""
     cache = parsed._context_cache
     if cache is None:
         cache = parsed._context_cache = {}
@@ -106,11 +106,6 @@ def _sentence_hits(parsed: ParsedDocument, index: int) -> list[TriggerHit]:
         sentence = parsed.sentences[index]
         hits = cache[index] = scan_sentence(parsed.text, sentence.start, sentence.end)
     return hits
-
-
-def triggers_in(parsed: ParsedDocument, sentence_index: int) -> list[TriggerHit]:
-    """The context triggers of one sentence (cached)."""
-    return _sentence_hits(parsed, sentence_index)
 
 
 def _apply(ctx: Context, hit: TriggerHit) -> None:
@@ -161,7 +156,7 @@ def context_of(parsed: ParsedDocument, start: int, end: int) -> Context:
     ctx = Context(section=section.name)
     index = parsed.sentence_index(start)
     if index is not None:
-        for hit in _sentence_hits(parsed, index):
+        for hit in triggers_in(parsed, index):
             if _in_scope(hit, start, end):
                 _apply(ctx, hit)
     if section.name in SECTION_FAMILY and not ctx.family:
