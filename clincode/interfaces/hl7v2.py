@@ -53,6 +53,19 @@ def control_id_of(raw: str) -> str | None:
     return fields[9].strip() or None if len(fields) > 9 else None
 
 
+def message_key(raw: str) -> str | None:
+    """What makes a message unique: sending application, sending facility and MSH-10. Control
+    ids are only unique per sender, and two systems' counters may meet."""
+    first = raw.replace("\n", "\r").split("\r", 1)[0]
+    control = control_id_of(raw)
+    if control is None:
+        return None
+    fields = first.split(first[3])
+    app = fields[2].split("^")[0].strip() if len(fields) > 2 else ""
+    facility = fields[3].split("^")[0].strip() if len(fields) > 3 else ""
+    return f"{app}/{facility}/{control}"
+
+
 def _parse(raw: str):
     from hl7apy.parser import parse_message
 
@@ -252,5 +265,5 @@ def receive_hl7(db: Database, raw: str, actor: Actor = INTEGRATION) -> MessageOu
     if first.startswith("MSH") and len(first) > 3:
         fields = first.split(first[3])
         mtype = fields[8][:20] if len(fields) > 8 else None
-    return receive_message(db, "hl7v2", control_id_of(raw) or "", mtype, raw,
+    return receive_message(db, "hl7v2", message_key(raw) or "", mtype, raw,
                            lambda session, who: apply_message(session, who, raw), actor)

@@ -15,7 +15,7 @@ from itertools import count
 
 from ..store.db import Database
 from ..store.services import INTEGRATION, Actor, MessageOutcome
-from .hl7v2 import receive_hl7
+from .hl7v2 import control_id_of, receive_hl7
 
 VT, FS, CR = b"\x0b", b"\x1c", b"\x0d"
 log = logging.getLogger("clincode.interfaces.mllp")
@@ -42,7 +42,7 @@ def ack_for(raw: str, outcome: MessageOutcome) -> str:
         code, text = "AR", outcome.reason or "not an HL7 message"
     now = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
     msh = f"MSH|^~\\&|CLINCODE|{get(5)}|{get(2)}|{get(3)}|{now}||ACK^{event}^ACK|ACK{now}{next(_ack_numbers):05d}|P|{version}"
-    msa = f"MSA|{code}|{outcome.control_id if not outcome.control_id.startswith('sha256:') else ''}"
+    msa = f"MSA|{code}|{control_id_of(raw) or ''}"
     if text:
         msa += f"|{_escape(text)[:200]}"
     return msh + "\r" + msa + "\r"

@@ -148,7 +148,7 @@ def test_ingest_rejections_are_reviewable(client, tokens):
                        headers={**integ, "Content-Type": "text/plain"}).text
     assert "\rMSA|AE|EPR000202|PV1-19" in acks
     review = client.get("/ingest/messages", headers=integ).json()
-    assert [(m["control_id"], m["status"]) for m in review] == [("EPR000202", "rejected")]
+    assert [(m["control_id"], m["status"]) for m in review] == [("EPR/RXX01/EPR000202", "rejected")]
     r = client.post("/ingest/fhir", content="{not json", headers={**integ, "Content-Type": "application/json"})
     assert r.status_code == 200 and r.json()["status"] == "rejected" and "not JSON" in r.json()["reason"]
     bundle = (SAMPLES / "fhir_bundle_hip_replacement.json").read_text()

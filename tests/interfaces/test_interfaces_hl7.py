@@ -66,7 +66,7 @@ def test_malformed_message_is_rejected_and_kept(db):
     assert counts(db) == before
     with db.session() as s:
         kept = sv.list_messages(s, sv.INTEGRATION)
-        assert [(m.control_id, m.status) for m in kept] == [("EPR000202", "rejected")]
+        assert [(m.control_id, m.status) for m in kept] == [("EPR/RXX01/EPR000202", "rejected")]
         assert kept[0].raw.startswith("MSH|")
 
 
@@ -81,7 +81,7 @@ def test_document_for_unknown_spell_is_rejected_not_half_applied(db):
     again = receive_hl7(db, msg("02_mdm_t02_discharge_summary.hl7"))
     assert again.status == "applied"
     with db.session() as s:
-        row = s.scalars(select(InboundMessage).where(InboundMessage.control_id == "EPR000201")).one()
+        row = s.scalars(select(InboundMessage).where(InboundMessage.control_id == "EPR/RXX01/EPR000201")).one()
         assert (row.status, row.attempts) == ("applied", 2)
 
 
@@ -149,3 +149,41 @@ def test_a08_updates_without_erasing(db):
         assert spell.episodes[0].consultant_code == "C4567890"
         changes = [e for e in s.scalars(select(AuditEvent)) if e.action == "update" and e.entity == "spell"]
         assert changes[0].before["admission_source"] == "19" and changes[0].after["admission_source"] == "51"
+
+
+def test_control_ids_are_unique_per_sender_and_reuse_is_caught(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    receive_hl7(db, msg("02_mdm_t02_discharge_summary.hl7"))
+    # another system whose counter happens to reach the same MSH-10: a different message, applied
+    other = msg("02_mdm_t02_discharge_summary.hl7").replace("|EPR|RXX01|", "|THEATRES|RXX01|").replace(
+        "DOC-EPR-88001", "THR-1").replace("DS^Discharge summary", "OP^Operation note")
+    assert receive_hl7(db, other).status == "applied"
+    # the same sender reusing a control id for different content: not applied, kept for review
+    reused = msg("02_mdm_t02_discharge_summary.hl7").replace("Hypertension", "Hypertension and gout")
+    before = counts(db)
+    out = receive_hl7(db, reused)
+    assert out.status == "rejected" and "already used" in out.reason
+    assert counts(db) == before
+    # while an exact resend (even with other line endings) is a harmless duplicate
+    resend = msg("02_mdm_t02_discharge_summary.hl7").replace("\n", "\r\n")
+    assert receive_hl7(db, resend).status == "duplicate"
+
+
+def test_amended_document_after_finalising_raises_a_dq_issue_and_keeps_the_old_text(db, settings):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))
+    eid = receive_hl7(db, msg("02_mdm_t02_discharge_summary.hl7")).episode_id
+    coder = sv.Actor("alice", Role.CODER)
+    with db.session() as s:
+        sv.add_code(s, coder, eid, None, "icd10", "K80.0", primary=True)
+    with db.session() as s:
+        sv.finalise(s, coder, eid, None)
+    amended = (msg("02_mdm_t02_discharge_summary.hl7").replace("EPR000201", "EPR000299")
+               .replace("No malignancy.", "Focus of adenocarcinoma."))
+    assert receive_hl7(db, amended).status == "applied"
+    with db.session() as s:
+        ep = sv.get_episode(s, coder, eid)
+        assert ep.status == "finalised" and "adenocarcinoma" in ep.documents[0].text
+        issues = sv.list_dq_issues(s, coder, episode_id=eid)
+        assert [i.category for i in issues] == ["amended_document"]
+        amend = next(e for e in sv.audit_trail(s, coder, episode_id=eid) if e.action == "amend")
+        assert "No malignancy." in amend.before["text"]

@@ -211,16 +211,19 @@ def add_document(session: Session, actor: Actor, episode: Episode, data: Documen
             Document.source_system == data.source_system, Document.external_id == data.external_id)).first()
         if existing is not None and existing.sha256 != digest:
             # An amended document (same id, new text) replaces the old one; coding must be revisited.
-            before = {"sha256": existing.sha256, "doc_type": existing.doc_type}
+            # The old text goes into the (append-only) audit trail: an amendment loses nothing.
+            before = {"sha256": existing.sha256, "doc_type": existing.doc_type, "text": existing.text}
             existing.text, existing.sha256, existing.doc_type = data.text, digest, data.doc_type
             audit(session, actor, "amend", "document", existing.id, episode_id=existing.episode_id,
                   before=before, after={"sha256": digest, "doc_type": data.doc_type})
             if existing.episode.status == "finalised":
-                from .queries import record_dq_issue
-                from ._common import SYSTEM
+                from .queries import new_dq_issue
 
-                record_dq_issue(session, SYSTEM, existing.episode_id, "amended_document",
-                                f"document {existing.id} was amended after the episode was finalised")
+                new_dq_issue(session, actor, existing.episode_id, "amended_document",
+                             f"document {existing.id} was amended after the episode was finalised: "
+                             "review the coding (re-open the episode if it changes)")
+            else:
+                touch(existing.episode)
             return existing, True
     if existing is None:
         existing = session.scalars(select(Document).where(

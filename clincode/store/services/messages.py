@@ -64,10 +64,21 @@ def receive_message(db: Database, channel: str, control_id: str, message_type: s
     with db.session() as s:
         previous = s.scalars(select(InboundMessage).where(
             InboundMessage.channel == channel, InboundMessage.control_id == control_id)).first()
+        conflict = None
         if previous is not None and previous.status == "applied":
-            log.info("inbound %s %s duplicate of message %s", channel, control_id, previous.id)
-            return MessageOutcome("duplicate", previous.id, control_id, previous.episode_id)
+            if _same_content(previous.raw, raw):
+                log.info("inbound %s %s duplicate of message %s", channel, control_id, previous.id)
+                return MessageOutcome("duplicate", previous.id, control_id, previous.episode_id)
+            # Same control id, different content: a sender reusing ids. Applying it could
+            # overwrite; ignoring it could lose data. Keep it for review under its own key.
+            conflict = (f"control id {control_id} was already used by message {previous.id} with different "
+                        "content: not applied, kept for review (check the sender's message numbering)")
+            control_id = f"{control_id}#{content_control_id(raw)[7:19]}"[-100:]
+            previous = s.scalars(select(InboundMessage).where(
+                InboundMessage.channel == channel, InboundMessage.control_id == control_id)).first()
         previous_id = previous.id if previous else None
+    if conflict:
+        return _reject(db, channel, control_id, message_type, raw, previous_id, conflict)
     try:
         with db.session() as s:
             episode = apply(s, actor)
@@ -96,6 +107,22 @@ def receive_message(db: Database, channel: str, control_id: str, message_type: s
         reason = "the message conflicts with stored data (a unique identifier is already in use)"
     except (MessageRejected, StoreError, ValidationError, ValueError, NotFound) as exc:
         reason = _reason(exc)
+    return _reject(db, channel, control_id, message_type, raw, previous_id, reason)
+
+
+def _same_content(a: str, b: str) -> bool:
+    """Equal but for line endings and surrounding blanks (a resend through another engine)."""
+    return _lines(a) == _lines(b)
+
+
+def _lines(text: str) -> list[str]:
+    text = text.replace("\r\n", "\r").replace("\n", "\r")
+    return [line.strip() for line in text.split("\r") if line.strip()]
+
+
+def _reject(db: Database, channel: str, control_id: str, message_type: str | None, raw: str,
+            previous_id: int | None, reason: str) -> MessageOutcome:
+    """Store the message as rejected, with its reason, in a transaction of its own."""
     with db.session() as s:
         row = s.get(InboundMessage, previous_id) if previous_id else None
         if row is None:

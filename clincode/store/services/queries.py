@@ -91,6 +91,13 @@ def list_queries(session: Session, actor: Actor, *, episode_id: int | None = Non
 def record_dq_issue(session: Session, actor: Actor, episode_id: int | None, category: str,
                     description: str) -> DataQualityIssue:
     require(actor, "dq:record")
+    return new_dq_issue(session, actor, episode_id, category, description)
+
+
+def new_dq_issue(session: Session, actor: Actor, episode_id: int | None, category: str,
+                 description: str) -> DataQualityIssue:
+    """Record an issue found by the system itself (e.g. a document amended after finalising):
+    no permission check, the acting interface is named in the issue and the audit trail."""
     if category not in DQ_CATEGORIES:
         raise ValidationFailed(f"unknown data-quality category {category!r}; use one of {', '.join(DQ_CATEGORIES)}")
     if not description or not description.strip():
