@@ -39,15 +39,16 @@ class WorklistQuery:
     consultant: str = ""
     ward: str = ""
     q: str = ""
+    mine: str = ""  # "1": only the episodes assigned to the signed-in coder
     page: int = 1
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.specialty or self.consultant or self.ward or self.q)
+        return bool(self.status or self.specialty or self.consultant or self.ward or self.q or self.mine)
 
     def params(self, **change) -> dict:
         values = {"status": self.status, "specialty": self.specialty, "consultant": self.consultant,
-                  "ward": self.ward, "q": self.q, "page": self.page, **change}
+                  "ward": self.ward, "q": self.q, "mine": self.mine, "page": self.page, **change}
         return {k: v for k, v in values.items() if v not in ("", None, 1)}
 
 
@@ -59,10 +60,11 @@ def overdue_before(today: date, rules: DeadlineRules) -> date:
     return day
 
 
-def _filters(query: WorklistQuery, today: date, rules: DeadlineRules, status_key: str | None = None) -> WorklistFilters:
+def _filters(query: WorklistQuery, today: date, rules: DeadlineRules, status_key: str | None = None,
+             actor: Actor | None = None) -> WorklistFilters:
     key = query.status if status_key is None else status_key
     f = WorklistFilters(specialty=query.specialty or None, consultant=query.consultant or None,
-                        search=query.q or None)
+                        search=query.q or None, assigned_to=actor.username if query.mine and actor else None)
     if key in STATUS_FILTERS:
         _, statuses, open_query = STATUS_FILTERS[key]
         f.status, f.has_open_query = statuses, open_query
@@ -89,7 +91,7 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
                    base_url: str) -> dict:
     if query.status and query.status not in STATUS_FILTERS and query.status not in ("all", "overdue"):
         query.status = ""
-    f = _filters(query, today, rules)
+    f = _filters(query, today, rules, actor=actor)
     f.limit, f.offset = PAGE_SIZE, (query.page - 1) * PAGE_SIZE
     page = services.list_worklist(session, actor, f)
 
@@ -110,6 +112,7 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
             "local_label": days_label(d.local_days_left) if d else "", "national_label": days_label(d.national_days_left) if d else "",
             "local_state": _state(d.local_days_left) if d else "", "national_state": _state(d.national_days_left) if d else "",
             "specialty": specialty_label(ep.main_specialty), "consultant": ep.consultant_code or "–",
+            "coder": ep.assigned_to or "",
             "status_label": status_label(status), "status_colour": status_colour(status),
         })
 
@@ -118,7 +121,7 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
         return base_url + ("?" + urlencode(params) if params else "")
 
     cutoff = overdue_before(today, rules)
-    totals = services.worklist_counts(session, actor, _filters(query, today, rules, status_key="all"),
+    totals = services.worklist_counts(session, actor, _filters(query, today, rules, status_key="all", actor=actor),
                                       discharged_before=datetime.combine(cutoff, time.min, tzinfo=timezone.utc))
     numbers = {
         "": sum(totals.get(s, 0) for s in TO_CODE), "overdue": totals["discharged_before"],

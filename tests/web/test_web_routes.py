@@ -268,3 +268,18 @@ def test_bad_addresses_get_a_page_in_words(store, settings):
     assert r.status_code == 400 and "page" in r.text
     r = client.get("/no/such/page")
     assert r.status_code == 404 and "There is no such page" in r.text
+
+
+def test_a_coder_takes_an_episode_and_finds_it_under_assigned_to_me(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "dev")
+    path = f"/episodes/{ids[12]}"
+    assert "Assign to me" in client.get(path).text
+    r = client.post(f"{path}/assign", data={"version": version(client, path)},
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf(client, path)})
+    assert "assigned to you" in r.text and "<b>Coder:</b> dev" in r.text and 'id="assign-me"' not in r.text
+    mine = client.get("/", params={"mine": "1"}).text
+    assert re.findall(r"/episodes/(\d+)\"", mine) == [str(ids[12])]
+    assert 'id="f-mine" name="mine" type="checkbox" value="1" checked' in mine
+    # the counts follow the filter too
+    assert re.search(r'cc-count__number">1</span>\s*<span class="cc-count__label">To code', mine)

@@ -84,6 +84,13 @@ def validate(request: Request, episode_id: int, session: DbSession, user: Reader
     return render(request, "partials/validation.html", {"result": result, "primary": bool(primary)})
 
 
+@router.post("/assign")
+def assign_to_me(request: Request, episode_id: int, session: DbSession, user: Changer, version: Version = None):
+    """The coder takes the episode, so colleagues see it is being coded."""
+    services.assign_episode(session, user.actor, episode_id, user.username, expected_version=version)
+    return workspace(request, session, user, episode_id, "The episode is assigned to you.")
+
+
 @router.post("/run")
 def run_engine(request: Request, episode_id: int, session: DbSession, user: Changer, version: Version = None):
     run = services.run_coding(session, user.actor, episode_id, engine=request.app.state.engine,

@@ -46,9 +46,9 @@ def logout(request: Request):
 
 @router.get("/", name="worklist")
 def worklist(request: Request, session: DbSession, user: Reader, status: str = "", specialty: str = "",
-             consultant: str = "", ward: str = "", q: str = "", page: int = 1):
+             consultant: str = "", ward: str = "", q: str = "", mine: str = "", page: int = 1):
     query = WorklistQuery(status=status, specialty=specialty, consultant=consultant, ward=ward, q=q.strip(),
-                          page=max(1, page))
+                          mine="1" if mine else "", page=max(1, page))
     base = path_for(request, "worklist")
     context = build_worklist(session, user.actor, query, today=request.app.state.today(),
                              rules=request.app.state.rules, base_url=base)
