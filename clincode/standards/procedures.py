@@ -88,7 +88,7 @@ def adds_to_statement(f: Finding, stated_categories: set[str], stated_chapters: 
         and not flags & {"access", "diag", "explore"}
         and f.code[:3] not in stated_categories
         # an unspecified mention ("the osteotomy") in the narrative is the stated operation described
-        and not (_is_residual(title) and f.code[0] in stated_chapters)
+        and not (title.lower().startswith(("unspecified", "other specified")) and f.code[0] in stated_chapters)
         and f.section in ("description_of_procedure", "procedure", "findings", "other")
         and not f.code.startswith(("Y", "Z"))
     )

@@ -86,3 +86,11 @@ def test_procedures_none_means_none(code_note):
             "HOSPITAL COURSE: Treated with antibiotics. Bronchoscopy on day 2 showed purulent secretions.\n")
     assert code_note(text)[0] == []
     assert code_note(text.replace("PROCEDURES: None.\n", ""))[0] == ["E49.9"]  # the rule is what drops it
+
+
+def test_prior_to_is_not_history(code_note):
+    text = ("OPERATION: Transurethral resection of bladder tumour.\n"
+            "DETAILS OF THE OPERATION: Prior to the resection a right ureteric stent was inserted "
+            "as the tumour was close to the orifice.\n")
+    codes, *_ = code_note(text)
+    assert codes == ["M42.1", "M29.2", "Z94.2"]
