@@ -141,10 +141,11 @@ class ProcedureFinder:
     def __init__(self, classifications, settings=None, lexicon: Lexicon | None = None):
         self.classifications = classifications
         self.settings = settings
-        self.lexicon = lexicon or load_lexicon(classifications.opcs4 if classifications else None)
+        opcs4 = getattr(classifications, "opcs4", None)  # None: no OPCS-4 table, the hand-built lexicon only
+        self.lexicon = lexicon or load_lexicon(opcs4)
         self.cues = default_cues()
         self.sites = Sites(read_table(RESOURCES / "sites.tsv"))
-        self.titles = TitleWords(classifications.opcs4) if classifications is not None else None
+        self.titles = TitleWords(opcs4) if opcs4 is not None else None
 
     def find(self, parsed_documents) -> list[Finding]:
         findings: list[Finding] = []

@@ -56,3 +56,17 @@ def test_through_the_engine_json_shape(settings):
     ep = engine.code_episode("e1", [Document(id="e1", text="PROCEDURE: Right TKR, cemented.\n")])
     assert [p.code for p in ep.procedures] == ["W40.1", "Z94.2"]
     assert ep.main_procedure.code == "W40.1"
+
+
+def test_works_without_an_opcs4_table(classifications):
+    """A trust without an OPCS-4 release still gets the hand-built lexicon (codes without titles)."""
+    from clincode.classification import Classifications
+    from clincode.coding import Document
+    from clincode.procedures import ProcedureFinder
+    from clincode.standards.procedures import code_procedures
+    from clincode.text import parse_document
+
+    no_opcs = Classifications(icd10=classifications.icd10, opcs4=None)
+    parsed = [parse_document(Document(id="n", text="PROCEDURE: Right laparoscopic inguinal hernia repair.\n"))]
+    assignments, _, _ = code_procedures(ProcedureFinder(no_opcs).find(parsed), no_opcs, parsed)
+    assert [a.code for a in assignments] == ["T20.9", "Y75.2", "Z94.2"]
