@@ -92,10 +92,13 @@ class RuleSet:
         candidates: list[tuple[int, int, tuple[ContextRule, ...]]] = []
         get = self.by_first_word.get
         by_group = self._by_group
-        for word in _WORD.finditer(text, start, end):
-            regexes = get(word.group().lower())
+        lowered = text[start:end].lower()
+        if len(lowered) != end - start:  # a rare character whose lower case is longer ("İ")
+            lowered = "".join(c.lower()[:1] for c in text[start:end])
+        for word in _WORD.finditer(lowered):
+            regexes = get(word.group())
             if regexes is not None:
-                w_start = word.start()
+                w_start = start + word.start()
                 for regex in regexes:
                     match = regex.match(text, w_start, end)
                     if match:

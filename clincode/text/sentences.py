@@ -32,7 +32,7 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=[ \t]+(?:[\"'(\[#]?[A-Z0-9]|\?+[ 
 _NEWLINE = re.compile(r"\n")
 _COMMA_BREAK = re.compile(r"\.,|,(?=[A-Z])|,(?=[ \t]*\d{1,2}[.)][ \t])")
 _SEMICOLON = re.compile(r";")
-_ENUMERATOR = re.compile(r"(?<!\S)(\d{1,2})[.)][ \t]+(?=\S)")
+_ENUMERATOR = re.compile(r"(\d{1,2})[.)][ \t]+(?=\S)")  # preceded by a space or line start (checked)
 _LEAD_TRIM = re.compile(r"(?:[\s,;:]|(?:\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-z]\)|[-*\u2022\u00b7\u2013\u25cf>])(?=\s|$))*")
 _TRAILING = " \t\r\n\f\v,;:"
 
@@ -71,6 +71,8 @@ def _enumerator_breaks(text: str, start: int, end: int) -> list[int]:
     breaks: list[int] = []
     expected = 1
     for match in _ENUMERATOR.finditer(text, start, end):
+        if match.start() > 0 and not text[match.start() - 1].isspace():
+            continue  # "2.5) " or "A1) ": not a list number
         number = int(match.group(1))
         if number == expected:
             breaks.append(match.start())
