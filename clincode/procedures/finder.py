@@ -337,6 +337,9 @@ class ProcedureFinder:
         later = [c.value for c in doc.cues.find(m.last_token + 1, t_hi, "approach")]
         if "converted" in values + later:
             return "converted"
+        minimal = {"laparoscopic", "robotic", "laparoscopically_assisted", "hand_assisted", "thoracoscopic"}
+        if set(values) & minimal and self._conversion_told(doc, span):
+            return "converted"  # "... was converted to open due to adhesions" told later in the note
         # "robotic-assisted laparoscopic ...": the more specific minimal access wins
         for value in ("robotic", "hand_assisted", "laparoscopically_assisted"):
             if value in values:
@@ -353,6 +356,10 @@ class ProcedureFinder:
         if len(described) == 1 and described <= {"laparoscopic", "robotic", "arthroscopic", "thoracoscopic"}:
             return next(iter(described))  # "ports were inserted after pneumoperitoneum" in the description
         return None
+
+    def _conversion_told(self, doc: _Doc, span: Span | None) -> bool:
+        ranges = doc.section_ranges(("description_of_procedure", "findings")) + ([(span.start, span.end)] if span else [])
+        return any(c.value == "converted" for a, b in ranges for c in doc.cues.find(*doc.token_range(a, b), "approach"))
 
     def _devices(self, doc: _Doc, m: Match, c_lo: int, c_hi: int, t_lo: int, t_hi: int, span: Span | None) -> set[str]:
         found = {c.value for c in doc.cues.find(t_lo, t_hi, "device")}

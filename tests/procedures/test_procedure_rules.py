@@ -143,3 +143,11 @@ def test_two_part_operation_codes_both_parts(code_note):
     assert assignments[3].qualifies == "B29.1"
     codes, *_ = code_note("PROCEDURE: Excision of skin lesion and Z plasty, left forearm.\n")
     assert codes == ["S06.9", "Z50.1", "Z94.3", "S23.2", "Z50.1", "Z94.3"]
+
+
+def test_conversion_told_later_in_the_note(code_note):
+    text = ("OPERATION: Laparoscopic right hemicolectomy.\n"
+            "DESCRIPTION OF PROCEDURE: Dense adhesions; the procedure was converted to open through a midline "
+            "laparotomy and the right colon resected.\n")
+    codes, *_ = code_note(text)
+    assert codes == ["H07.9", "Y71.4", "Y75.2"]
