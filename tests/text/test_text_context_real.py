@@ -143,3 +143,63 @@ def test_context_on_real_sentences(capsys):
         for m in misses:
             print("  MISS", m)
     assert accuracy >= 0.8, "\n".join(misses)
+
+
+# A fourth draw (seed 31) from uk_dev (MTSamples operation notes and letters, US wording), annotated
+# before running; P (planned) is compared here too.
+UK_DEV = [
+    ("Once we injected this, we ran the irrigant over the orifice and it no longer fluttered and there was no bleeding.", "bleeding", "N"),
+    ("There was no palpable lymphadenopathy in either inguinal node region.", "lymphadenopathy", "N"),
+    ("Anus and perineum: no abnormalities.", "abnormalities", "N"),
+    ("No lesions, rash, or sebaceous cyst noted.", "sebaceous cyst", "N"),
+    ("POSTOPERATIVE DIAGNOSIS: Rule out temporal arteritis.", "temporal arteritis", "Y"),
+    ("No masses, diverticuli, or other abnormal findings.", "diverticuli", "N"),
+    ("No testis necrosis.", "testis necrosis", "N"),
+    ("Peripheral pulses full to palpation, no varicosities, extremities warm with no edema or tenderness.", "varicosities", "N"),
+    ("Peripheral pulses full to palpation, no varicosities, extremities warm with no edema or tenderness.", "edema", "N"),
+    ("There was no crossover and no violation of the tunica albuginea.", "violation of the tunica albuginea", "N"),
+    ("He is to follow up with Dr. G of  Urology in the next week by phone in regards to the patient's MRI and plans for a laparoscopic partial renal resection biopsy.", "laparoscopic partial renal resection biopsy", "P"),
+    ("There was no gradient across the aortic valve.", "gradient across the aortic valve", "N"),
+    ("The patient was concerned about any possible allergic reaction to medication and was placed on codeine and antibiotics due to that.", "allergic reaction", "U"),
+    ("POSTOPERATIVE DIAGNOSIS: Right lateral base of tongue lesion, probable cancer.", "cancer", "U"),
+    ("She will be given prescription for Darvocet and will be asked to have a KUB x-ray done prior to her followup and to bring them with her to her appointment.", "KUB x-ray", "P"),
+    ("Plan is for another injection.", "injection", "P"),
+    ("PLAN: Radical resection with frozen sections to clear margins thereafter, with planned reconstruction.", "reconstruction", "P"),
+    ("PLAN: Radical resection with frozen sections to clear margins thereafter, with planned reconstruction.", "Radical resection", "P"),
+    ("No fissures, edema, dimples, or tenderness noted.", "fissures", "N"),
+    ("No history of smoking.", "smoking", "N"),
+    ("There was no identifiable plane and this is a gentle enlargement of the nerve root.", "identifiable plane", "N"),
+    ("Both testes were descended without hydroceles.", "hydroceles", "N"),
+    ("Skin is warm and dry with normal turgor and there is no icterus.", "icterus", "N"),
+    ("There was some induration around the penis; however, there were no signs of active infection.", "active infection", "N"),
+    ("There was some induration around the penis; however, there were no signs of active infection.", "induration", ""),
+    ("At that time, he was shown to have multiple bilateral renal cysts with one that did not meet classification as a simple cyst and ultrasound was recommended.", "multiple bilateral renal cysts", ""),
+    ("symmetrical; no abnormalities, tenderness, hydrocele, or masses noted.", "hydrocele", "N"),
+    ("no abnormalities; symmetrical; no tenderness, induration, or nodules noted.", "nodules", "N"),
+    ("The glenoid then was evaluated and noted to just have mild arthrosis, but there was no need for surgical intervention in this region.", "mild arthrosis", ""),
+    ("No lesions appreciated on the penis.", "lesions", "N"),
+    ("There are no palpable inguinal hernias.", "inguinal hernias", "N"),
+    ("ALLERGIES: Patient denies an allergy to anesthesia.", "allergy to anesthesia", "N"),
+    ("PAST MEDICAL HISTORY: The patient has no known allergies.", "allergies", "HN"),
+    ("The pedicle was palpated inferiorly and medially and there was no compression, as the nerve root can be easily moved medially.", "compression", "N"),
+    ("The penis is circumcised and there are no lesions, plaques, masses or deformities.", "deformities", "N"),
+]
+
+FLAGS_P = dict(FLAGS, P="planned")
+
+
+def test_context_on_uk_dev_sentences(capsys):
+    misses = []
+    for sentence, mention, expected in UK_DEV:
+        parsed = parse_document(sentence)
+        start = sentence.index(mention)
+        ctx = context_of(parsed, start, start + len(mention))
+        got = "".join(sorted(k for k, name in FLAGS_P.items() if getattr(ctx, name)))
+        if got != "".join(sorted(expected)):
+            misses.append(f"{mention!r}: expected {expected or '-'}, got {got or '-'} {ctx.triggers}")
+    accuracy = 1 - len(misses) / len(UK_DEV)
+    with capsys.disabled():
+        print(f"\nConText on {len(UK_DEV)} uk_dev sentences: {accuracy:.1%} exact flags")
+        for m in misses:
+            print("  MISS", m)
+    assert accuracy >= 0.8, "\n".join(misses)
