@@ -21,6 +21,7 @@ import resource
 import signal
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
@@ -124,7 +125,8 @@ class WorkerPool:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(target=_worker_main, args=(child, *self._args), daemon=True,
                                     name="clincode-batch-worker")
-        process.start()
+        with _fixed_hash_seed():
+            process.start()
         child.close()
         return _Worker(process, parent, since=time.monotonic())
 
@@ -244,6 +246,26 @@ class WorkerPool:
         worker.conn.close()
         self._workers.remove(worker)
         self._workers.append(self._spawn())
+
+
+@contextmanager
+def _fixed_hash_seed():
+    """Start workers with one string-hash seed (the caller's PYTHONHASHSEED, else 0, as Spark does).
+
+    Every worker then iterates sets of strings in the same order, so if the engine anywhere lets
+    that order decide a tie, a document is still coded the same way in every worker, in a
+    resumed run and on Spark's executors: a batch must be reproducible for audit.
+    """
+    previous = os.environ.get("PYTHONHASHSEED")
+    if previous is None or previous == "random":
+        os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = previous
 
 
 def default_workers() -> int:

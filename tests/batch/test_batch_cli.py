@@ -32,8 +32,8 @@ def test_parquet_without_the_columns_names_what_it_has(tmp_path):
     assert "no column 'id' or 'text'" in output and "note_id" in output
 
 
-def test_changed_options_on_an_existing_checkpoint_are_refused(tmp_path, codiesp_texts, batch_helpers):
-    src = batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in codiesp_texts[:3]])
+def test_changed_options_on_an_existing_checkpoint_are_refused(tmp_path, short_texts, batch_helpers):
+    src = batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in short_texts[:3]])
     out = tmp_path / "o.jsonl"
     result, _ = _batch(src, "--output", out, "--workers", "1")
     assert result.exit_code == 0
@@ -43,9 +43,9 @@ def test_changed_options_on_an_existing_checkpoint_are_refused(tmp_path, codiesp
     assert result.exit_code == 0 and "3 coded" in output
 
 
-def test_summary_counts_failures_by_reason(tmp_path, codiesp_texts, batch_helpers):
+def test_summary_counts_failures_by_reason(tmp_path, short_texts, batch_helpers):
     src = batch_helpers.write_jsonl(tmp_path / "in.jsonl", [
-        {"id": "a", "text": codiesp_texts[0][1]}, "not json", {"id": "b", "text": ""}])
+        {"id": "a", "text": short_texts[0][1]}, "not json", {"id": "b", "text": ""}])
     out = tmp_path / "o.jsonl"
     result, output = _batch(src, "--output", out, "--workers", "1")
     assert result.exit_code == 0, output

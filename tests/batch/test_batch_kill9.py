@@ -67,22 +67,34 @@ def _kill9_after_progress(cmd: list[str], output: Path, at_least: int) -> int:
     return _done(output)
 
 
-def test_kill9_twice_then_resume_gives_every_id_exactly_once(tmp_path, codiesp_texts, batch_helpers):
-    rows = []
-    for copy in range(3):
-        rows += [{"id": f"{doc_id}#{copy}", "text": text} for doc_id, text in codiesp_texts]
-    rows.insert(100, "{this line is not JSON")
-    rows.insert(300, {"id": "blank", "text": ""})
+def _documents_for_seconds(timings: dict[str, float], seconds: float, workers: int) -> int:
+    """How many short documents keep ``workers`` busy for about ``seconds`` with today's engine.
+
+    The engine's speed changes as its finders change (from ~2 ms to ~200 ms a document so far):
+    the batch must run long enough to be killed twice mid-way, and no longer.
+    """
+    per_doc = sum(timings.values()) / len(timings)
+    return int(min(3000, max(48, seconds * workers / max(per_doc, 1e-4))))
+
+
+def test_kill9_twice_then_resume_gives_every_id_exactly_once(tmp_path, short_texts, settings, batch_helpers,
+                                                             reference):
+    n_docs = _documents_for_seconds(reference[1], seconds=4, workers=2)
+    rows = [{"id": f"{doc_id}#{n // len(short_texts)}", "text": text}
+            for n, (doc_id, text) in ((n, short_texts[n % len(short_texts)]) for n in range(n_docs))]
+    rows.insert(n_docs // 10, "{this line is not JSON")
+    rows.insert(n_docs // 3, {"id": "blank", "text": ""})
+    step = max(5, n_docs // 8)
     src = batch_helpers.write_jsonl(tmp_path / "docs.jsonl", rows)
     n = len(rows)
     out = tmp_path / "coded.jsonl"
-    cmd = batch_helpers.clincode_cmd("batch", src, "--output", out, "--workers", "2", "--commit-every", "10",
+    cmd = batch_helpers.clincode_cmd("batch", src, "--output", out, "--workers", "2", "--commit-every", str(max(2, step // 4)),
                                      "--no-progress")
 
-    first = _kill9_after_progress(cmd, out, at_least=30)
-    assert not out.exists() and 30 <= first < n
-    second = _kill9_after_progress(cmd, out, at_least=30)
-    assert first + 30 <= second < n
+    first = _kill9_after_progress(cmd, out, at_least=step)
+    assert not out.exists() and step <= first < n
+    second = _kill9_after_progress(cmd, out, at_least=step)
+    assert first + step <= second < n
 
     finished = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
@@ -99,4 +111,10 @@ def test_kill9_twice_then_resume_gives_every_id_exactly_once(tmp_path, codiesp_t
     clean = tmp_path / "clean.jsonl"
     subprocess.run(batch_helpers.clincode_cmd("batch", src, "--output", clean, "--workers", "2", "--no-progress"),
                    check=True, capture_output=True, timeout=600)
-    assert out.read_bytes() == clean.read_bytes()  # equal to an uninterrupted run, byte for byte
+    # Equal to an uninterrupted run, episode for episode (and byte for byte when the engine is
+    # reproducible: see assert_same_coding).
+    resumed, uninterrupted = batch_helpers.read_lines(out), batch_helpers.read_lines(clean)
+    assert [json.loads(line)["id"] for line in uninterrupted] == ids
+    texts = {r["id"]: r["text"] for r in rows if isinstance(r, dict)}
+    batch_helpers.assert_same_coding(dict(zip(ids, resumed)), dict(zip(ids, uninterrupted)), settings,
+                                     [(i, texts[i]) for i in ids])

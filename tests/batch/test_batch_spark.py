@@ -29,26 +29,29 @@ def spark():
     session.stop()
 
 
-def test_spark_results_equal_single_process_results(spark, settings, codiesp_texts, batch_helpers, tmp_path):
+def test_spark_results_equal_single_process_results(spark, settings, short_texts, batch_helpers, tmp_path,
+                                                     reference):
     from clincode.batch import run_batch
     from clincode.batch.spark import RESULT_COLUMNS, code_dataframe
 
-    docs = codiesp_texts[50:70]
+    docs = short_texts[50:62]  # (within the reference's 64)
     rows = [(doc_id, text, n) for n, (doc_id, text) in enumerate(docs)] + [("blank", "", 98), ("none", None, 99)]
     df = spark.createDataFrame(rows, "id string, text string, ward int").repartition(2)
     coded = code_dataframe(df, settings=settings)
     assert coded.columns == ["id", "text", "ward", *RESULT_COLUMNS]  # input columns kept, results added
     got = {r["id"]: r.asDict() for r in coded.collect()}
 
-    expected = batch_helpers.engine_lines(settings, docs)  # the engine in this one process
+    expected = reference[0]  # the engine, coding them one by one in one process
     local = tmp_path / "local.jsonl"
     run_batch(batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in docs]), local,
               workers=1, settings=settings)
     local_lines = {json.loads(line)["id"]: line for line in batch_helpers.read_lines(local)}
     assert set(got) == {i for i, _ in docs} | {"blank", "none"}
+    spark_lines = {i: got[i]["coding_json"] for i, _ in docs}
+    batch_helpers.assert_same_coding(spark_lines, expected, settings, docs)
+    batch_helpers.assert_same_coding(local_lines, expected, settings, docs)
     for doc_id, _ in docs:
         row = got[doc_id]
-        assert row["coding_json"] == expected[doc_id] == local_lines[doc_id]
         episode = json.loads(row["coding_json"])
         assert row["diagnoses"] == [d["code"] for d in episode["diagnoses"]]
         assert row["procedures"] == [p["code"] for p in episode["procedures"]]
