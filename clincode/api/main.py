@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -96,6 +97,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:
         # The version-guarded UPDATE matched nothing: another request changed the episode first.
         return JSONResponse({"detail": str(VersionConflict())}, status_code=409)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to the client; the log names the error type and a reference, not
+        # its message (messages can quote data).
+        ref = uuid.uuid4().hex[:12]
+        route = request.scope.get("route")
+        log.error("unexpected %s on %s %s (ref %s)", type(exc).__name__, request.method,
+                  getattr(route, "path", "(unmatched)"), ref)
+        return JSONResponse({"detail": f"internal error (reference {ref}); nothing was saved"}, status_code=500)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:

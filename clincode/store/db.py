@@ -25,6 +25,9 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
+    # SQLAlchemy puts statement parameters (NHS numbers, names) into its error messages,
+    # which end up in logs: hide them.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # Several API worker threads share the file; wait for a writer instead of failing.
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})

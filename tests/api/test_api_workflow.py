@@ -203,3 +203,33 @@ def test_administrator_audits_without_seeing_the_patient(client, tokens):
     assert created(auditor)["after"]["nhs_number"] == "9991000003"
     assert created(admin)["after"]["nhs_number"] == "(redacted)"
     assert "9991000003" not in str(admin)
+
+
+def test_unexpected_errors_are_clear_and_leak_nothing(db, settings, tokens, caplog):
+    """An engine that breaks: the client gets a clear 500 with a reference, the log no data."""
+    from fastapi.testclient import TestClient
+
+    from clincode.api import create_app
+
+    class BrokenEngine:
+        def code_episode(self, episode_id, documents):
+            raise RuntimeError("boom: " + documents[0].text[:40])
+
+    with TestClient(create_app(settings=settings, database=db, engine_factory=BrokenEngine),
+                    raise_server_exceptions=False) as c:
+        eid = ingest_samples(c, tokens)
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=auth(tokens[Role.CODER]))
+        assert r.status_code == 500 and "coding engine failed" in r.json()["detail"]
+        assert "DISCHARGE" not in r.text
+        assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["status"] == "uncoded"
+    assert "DISCHARGE" not in "\n".join(rec.getMessage() for rec in caplog.records)
+
+    class WrongEngine:  # returns nothing: a programming error, caught by the last-resort handler
+        def code_episode(self, episode_id, documents):
+            return None
+
+    with TestClient(create_app(settings=settings, database=db, engine_factory=WrongEngine),
+                    raise_server_exceptions=False) as c:
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=auth(tokens[Role.CODER]))
+        assert r.status_code == 500 and "reference" in r.json()["detail"]
+        assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["status"] == "uncoded"
