@@ -18,7 +18,7 @@ from .episodes import (
 )
 from .messages import MessageOutcome, MessageRejected, content_control_id, list_messages, receive_message
 from .queries import (
-    DQ_CATEGORIES, answer_query, audit_trail, close_query, list_dq_issues, list_queries, raise_query,
+    DQ_CATEGORIES, answer_query, audit_trail, close_query, list_dq_issues, list_queries, new_dq_issue, raise_query,
     record_dq_issue, resolve_dq_issue,
 )
 from .users import authenticate, create_user, get_user, hash_token, issue_token, list_users, revoke_tokens, set_role
@@ -32,6 +32,6 @@ __all__ = [
     "upsert_episode", "upsert_patient", "upsert_spell",
     "MessageOutcome", "MessageRejected", "content_control_id", "list_messages", "receive_message",
     "DQ_CATEGORIES", "answer_query", "audit_trail", "close_query", "list_dq_issues", "list_queries",
-    "raise_query", "record_dq_issue", "resolve_dq_issue",
+    "new_dq_issue", "raise_query", "record_dq_issue", "resolve_dq_issue",
     "authenticate", "create_user", "get_user", "hash_token", "issue_token", "list_users", "revoke_tokens", "set_role",
 ]
