@@ -379,7 +379,7 @@ class ProcedureFinder:
         wanted = {part for condition in m.entry.variants for part in condition.split("+")}
         if wanted & {"des", "many", "n1", "n2", "n3", "n4"} and not counts:
             # "PCI to LAD" stated; "two drug-eluting stents deployed" told in the report's body
-            for a, b in doc.section_ranges(("description_of_procedure", "findings", "other")):
+            for a, b in doc.section_ranges(("description_of_procedure", "procedure", "findings", "other")):
                 found |= {c.value for c in doc.cues.find(*doc.token_range(a, b), "device")} & {"des"}
                 counts += [int(w) if w.isdigit() else _NUMBERS.get(w, 1)
                            for w in (cm.group(1).lower() for cm in _COUNT.finditer(doc.text, a, b))]
