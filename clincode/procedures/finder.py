@@ -458,16 +458,18 @@ def _item_around(text: str, start: int, end: int) -> tuple[int, int]:
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*(?:-|to|/|through)\s*([CTLS]?)(\d{1,2})\b")
 
 
+_REGION_START = {"C": 0, "T": 7, "L": 19, "S": 24}  # C1-C7, T1-T12, L1-L5, S1...
+
+
 def _spinal_levels(text: str, spans: list[Span]) -> int | None:
-    """Number of spinal levels operated on, from "L3-L4" (one level) or "L3-L5" (two) in the procedure
-    statement."""
+    """Number of spinal levels operated on, from "L3-L4" (one level), "L3-L5" (two) or "L5-S1" (one)
+    in the procedure statement."""
     for span in spans:
         for m in _LEVEL.finditer(text, span.start, span.end):
-            a, b = int(m.group(2)), int(m.group(4))
-            if m.group(3) and m.group(3) != m.group(1):
-                continue
-            if b > a:
-                return b - a
+            first = _REGION_START[m.group(1)] + int(m.group(2))
+            last = _REGION_START[m.group(3) or m.group(1)] + int(m.group(4))
+            if last > first:
+                return last - first
     return None
 
 

@@ -226,6 +226,8 @@ def merge_repeats(codes: list[Finding]) -> list[Finding]:
             old.attributes["laterality_source"] = "both sides documented"
         elif a is None and b is not None:
             old.attributes["laterality"] = b
+        if "generic" in old.attributes.get("flags", ()) and "generic" not in f.attributes.get("flags", ()):
+            old.attributes["flags"] = list(f.attributes.get("flags", ()))  # named specifically elsewhere
         old.score = max(old.score, f.score)
         old.attributes.setdefault("more_evidence", []).append(f.evidence)
     return list(merged.values())

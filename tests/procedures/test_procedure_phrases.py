@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 PHRASES = [Path(__file__).with_name(name)
-           for name in ("phrases.tsv", "phrases_second_batch.tsv", "phrases_third_batch.tsv")]
+           for name in ("phrases.tsv", "phrases_second_batch.tsv", "phrases_third_batch.tsv",
+                        "phrases_fourth_batch.tsv")]
 MIN_HIT_RATE = 0.9
 
 
