@@ -18,7 +18,7 @@ from ..store.db import Database
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..store.errors import StoreError, VersionConflict
-from .routes import audit, coding, data_quality, episodes, export, ingest, queries, users
+from .routes import audit, coding, data_quality, episodes, export, ingest, queries, reports, users
 
 log = logging.getLogger("clincode.api")
 
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             conn.execute(text("select 1"))
         return {"status": "ok"}
 
-    for module in (episodes, coding, queries, data_quality, ingest, export, audit, users):
+    for module in (episodes, coding, queries, data_quality, ingest, export, audit, users, reports):
         app.include_router(module.router)
     return app
 

@@ -235,3 +235,26 @@ def audit_report(session: Session, audit_id: int) -> AuditReport:
         {a: levels[a] for a in AREAS}, audited, len(record.items), causes, kinds,
         sorted(((k, v[0], v[1], v[2].percent) for k, v in coders.items()), key=lambda t: t[0]),
         item_errors, [(w, n) for w, n in common.most_common(10) if n > 1])
+
+
+def blind_view(session: Session, item_id: int) -> dict:
+    """What the auditor sees to re-code: the patient's sex and age, the admission and the
+    documents, and nothing of the coding (neither the coder's codes nor the engine's)."""
+    from ..store.models import Document, Patient
+
+    item = _item(session, item_id)
+    episode = session.get(Episode, item.episode_id)
+    spell = episode.spell
+    patient: Patient = spell.patient
+    age = None
+    if patient.birth_date and spell.admission_date:
+        a = spell.admission_date.date()
+        age = a.year - patient.birth_date.year - ((a.month, a.day) < (patient.birth_date.month, patient.birth_date.day))
+    docs = session.scalars(select(Document).where(Document.episode_id == episode.id).order_by(Document.id))
+    return {"item_id": item.id, "episode_id": episode.id, "sex": patient.sex, "age": age,
+            "admission_method": spell.admission_method, "admitted": spell.admission_date,
+            "discharged": spell.discharge_date, "discharge_method": spell.discharge_method,
+            "specialty": episode.treatment_function or episode.main_specialty,
+            "documents": [{"id": d.id, "type": d.doc_type, "title": d.title, "authored_at": d.authored_at,
+                           "text": d.text} for d in docs],
+            "recoded": item.auditor_codes is not None}
