@@ -29,7 +29,7 @@ _ABDOMINAL_CHAPTERS = frozenset("GHJMNQT")
 _THORACIC = ("E", "K", "T0", "T1")  # lung, heart, pleura
 _LATERALITY_CODES = {"bilateral": "Z94.1", "right": "Z94.2", "left": "Z94.3"}
 _IMAGE_CODES = {"radiological": "Y53.1", "ultrasound": "Y53.2", "ct": "Y53.3", "fluoroscopic": "Y53.4",
-                "intensifier": "Y53.5", "mri": "Y53.7"}
+                "intensifier": "Y53.5", "mri": "Y53.7", "unspecified": "Y53.9"}
 _ARTERY_ACCESS = {"femoral": "Y79.3", "brachial": "Y79.2", "subclavian": "Y79.1", "radial": "Y79.8"}
 _TRANSLUMINAL_CARDIAC = ("K49", "K50", "K57", "K63", "K65", "K75")
 

@@ -151,3 +151,8 @@ def test_conversion_told_later_in_the_note(code_note):
             "laparotomy and the right colon resected.\n")
     codes, *_ = code_note(text)
     assert codes == ["H07.9", "Y71.4", "Y75.2"]
+
+
+def test_image_guided_without_modality(code_note):
+    codes, *_ = code_note("PROCEDURE: Image guided insertion of left ureteric stent.\n")
+    assert codes == ["M29.2", "Y53.9", "Z94.3"]
