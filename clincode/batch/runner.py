@@ -135,8 +135,8 @@ def run_batch(
 def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: BatchReport, workers: int,
                   all_findings: bool, timeout: float, commit_every: int, commit_seconds: float, progress) -> None:
     done = checkpoint.done_ids()
-    task_id = progress.add_task("coding", total=report.total, completed=min(len(done), report.total)) \
-        if progress is not None else None
+    task_id = progress.add_task(f"loading the engine in {workers} workers", total=report.total,
+                                completed=min(len(done), report.total)) if progress is not None else None
     coded: list[Coded] = []
     failed: list[tuple[int, Failure]] = []
     records = enumerate(sources.read(spec, settings.max_document_bytes))
@@ -168,6 +168,8 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
             if first is not None:
                 pool.retry.append(first)
                 pool.start()
+            if task_id is not None:
+                progress.update(task_id, description="coding")
             while pool.retry or pool.inflight or not exhausted:
                 for worker in pool.idle():
                     tasks = pool.take(next_task)

@@ -79,7 +79,8 @@ def batch(
                       "use --restart to code it again.")
         return
     console.print(f"[green]done:[/green] {report.coded:,} coded, {report.failed:,} failed -> {output}"
-                  + (f" ({report.docs_per_second:,.1f} docs/s this run)" if report.this_run else ""))
+                  + (f" ({report.docs_per_second:,.1f} docs/s this run, engine load "
+                     f"{max(report.load_seconds, default=0):.1f} s included)" if report.this_run else ""))
     if report.failed:
         reasons = ", ".join(f"{n:,} {r}" for r, n in report.reasons.most_common())
         console.print(f"[yellow]failures[/yellow] ({reasons}) listed in {report.failures_file}")
