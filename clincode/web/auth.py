@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -120,10 +119,6 @@ async def check_csrf(request: Request, user: CurrentUser) -> WebUser:
 
 
 Changer = Annotated[WebUser, Depends(check_csrf)]
-
-
-def login_url(next_url: str) -> str:
-    return "/login?next=" + quote(next_url, safe="/")
 
 
 def safe_next(next_url: str | None) -> str:

@@ -118,8 +118,13 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     i10.get_by_role("button", name="Save code").click()
     expect(page.locator("li.cc-code[data-key='icd10-I15.9']")).to_be_visible()
 
+    # a query half-typed before another action is not lost when the workspace redraws
+    page.locator("#raise-query summary").click()
+    page.get_by_label("Question for the clinician").fill("Please confirm")
     # make E11.9 the primary diagnosis, then move it down: the primary stays first
     page.locator("li.cc-code[data-key='icd10-E11.9']").get_by_role("button", name=re.compile("^Make primary")).click()
+    expect(page.locator("#messages")).to_contain_text("E11.9 is now the primary diagnosis")
+    expect(page.get_by_label("Question for the clinician")).to_have_value("Please confirm")
     primary = page.locator("ol.cc-code-list li.cc-code--primary")
     expect(primary.first).to_have_attribute("data-key", "icd10-E11.9")
     expect(primary.first).to_contain_text("Primary diagnosis")
@@ -131,7 +136,7 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     page.screenshot(path=str(artifacts / "06b-coding-screen.png"))
 
     # --- clinician query: raise (episode on hold), answer, close ----------------------------------
-    page.locator("#raise-query summary").click()
+    expect(page.get_by_label("Question for the clinician")).to_be_visible()
     page.get_by_label("About code (optional)").fill("E11.9")
     page.get_by_label("Question for the clinician").fill("Please confirm the type of diabetes and any complications.")
     page.get_by_role("button", name="Raise query").click()
@@ -269,3 +274,13 @@ def test_screens_pass_automated_accessibility_checks(web_server, page):
     assert _axe_violations(page) == []
     page.goto(base + "/queries")
     assert _axe_violations(page) == []
+
+
+def test_a_change_that_never_reaches_the_server_says_not_saved(web_server, page):
+    base, _, tokens, ids = web_server
+    sign_in(page, base, "amira.shah", tokens["amira.shah"])
+    page.goto(f"{base}/episodes/{ids[3]}")
+    page.route("**/assign", lambda route: route.abort())  # the network drops the request
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.locator("#messages")).to_contain_text("was not saved")
+    expect(page.get_by_role("button", name="Assign to me")).to_be_visible()  # nothing pretended to change

@@ -147,7 +147,45 @@
     var elt = ev.detail && ev.detail.elt;
     refocus = elt && elt.dataset ? elt.dataset.refocus || null : null;
   });
+  // Words half-typed elsewhere on the screen (a query, a reason) survive an action that redraws
+  // the workspace; only the form that was sent starts afresh.
+  var typed = {};
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    typed = {};
+    var ws = document.getElementById("workspace");
+    var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var sentForm = sent && sent.closest ? sent.closest("form") : null;
+    if (!ws) { return; }
+    ws.querySelectorAll("textarea[id], input[id]:not([type=hidden]):not([type=checkbox])").forEach(function (el) {
+      if (el.value && (!sentForm || !sentForm.contains(el))) {
+        var box = el.closest("details");
+        typed[el.id] = { value: el.value, open: box ? box.id || null : null };
+      }
+    });
+  });
+
+  // A request that never reached the server: say so, so nobody believes it was saved.
+  function unreachable() {
+    var box = document.getElementById("messages");
+    if (box) {
+      box.innerHTML = '<div class="nhsuk-error-summary cc-message" role="alert"><h2 class="nhsuk-error-summary__title">' +
+        "Not saved</h2><div class=\"nhsuk-error-summary__body\"><p>The server did not answer, so that change " +
+        "was not saved. Check your connection and try again.</p></div></div>";
+    }
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:responseError", unreachable);
+
   document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(typed).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && !el.value) {
+        el.value = typed[id].value;
+        var box = el.closest("details");
+        if (box) { box.open = true; }
+      }
+    });
+    typed = {};
     var docs = document.getElementById("docs");
     if (docs && docsScroll) { docs.scrollTop = docsScroll; }
     if (refocus) {
