@@ -7,6 +7,7 @@ Aho-Corasick pass over each sentence's normal tokens.
 """
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -102,8 +103,6 @@ class NgramMatcher:
         for k in keys:
             starts.append(pos)
             pos += len(k) + 1
-        import bisect
-
         out = []
         for end, g in self._automaton.iter(text):
             first_char = end - len(g)  # index of the first character of the n-gram
