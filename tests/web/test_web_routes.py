@@ -283,3 +283,14 @@ def test_a_coder_takes_an_episode_and_finds_it_under_assigned_to_me(store, setti
     assert 'id="f-mine" name="mine" type="checkbox" value="1" checked' in mine
     # the counts follow the filter too
     assert re.search(r'cc-count__number">1</span>\s*<span class="cc-count__label">To code', mine)
+
+
+def test_clinician_queries_list_shows_how_long_each_has_been_open(store, settings):
+    db, ids, _ = store
+    with db.session() as session:
+        services.raise_query(session, Actor("cara", "coder"), ids[13], "Please confirm the side of the fracture.")
+    client = client_for(store, settings, "cara")
+    html = client.get("/queries").text
+    assert "Please confirm the side of the fracture." in html and re.search(r"open \d+ days?", html)
+    assert f"/episodes/{ids[13]}#queries" in html
+    assert "Please confirm the side" not in client.get("/queries", params={"status": "closed"}).text

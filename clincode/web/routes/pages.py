@@ -6,10 +6,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...store import services
+from ...store.models import Episode, Spell
 from ..app import path_for, render
 from ..auth import DbSession, Reader, safe_next, signer
+from ..clock import local_date
 from ..session import COOKIE_NAME, SESSION_SECONDS
 from ..worklist import WorklistQuery, build_worklist
 
@@ -59,12 +63,15 @@ def worklist(request: Request, session: DbSession, user: Reader, status: str = "
 def queries_list(request: Request, session: DbSession, user: Reader, status: str = "open"):
     status = status if status in ("open", "answered", "closed", "") else "open"
     rows = services.list_queries(session, user.actor, status=status or None, limit=500)
-    episodes = {}
-    for q in rows:
-        if q.episode_id not in episodes:
-            episodes[q.episode_id] = services.get_episode(session, user.actor, q.episode_id)
+    # The episodes' spell and patient only (list_queries checked the reader's role): one query.
+    ids = {q.episode_id for q in rows}
+    episodes = {e.id: e for e in session.scalars(
+        select(Episode).where(Episode.id.in_(ids)).options(selectinload(Episode.spell).selectinload(Spell.patient)))
+    } if ids else {}
+    today = request.app.state.today()
     return render(request, "queries.html", {
         "user": user, "nav": "queries", "rows": rows, "episodes": episodes, "status": status,
+        "days_open": lambda q: (today - local_date(q.raised_at)).days,
         "tabs": [(s, label, f"{path_for(request, 'queries_list')}?{urlencode({'status': s})}")
                  for s, label in (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"), ("", "All"))],
     })
