@@ -38,6 +38,8 @@ class CodeRow:
     rationale: list[str]
     index_path: str | None = None
     performed_on: date | None = None  # procedure date (the CDS carries one per procedure)
+    qualifies: str | None = None  # the code a Y/Z or asterisk code goes with
+    mark: str = ""  # "†" dagger or "*" asterisk (the ICD-10 dual classification convention)
     heading: str = ""  # the category's title, for 4th/5th-character titles read under it
     problems: list = field(default_factory=list)  # validation Messages
     first: bool = False
@@ -108,7 +110,7 @@ def _row(code: EpisodeCode, index_paths: dict[str, str]) -> CodeRow:
         system=code.system, position=code.position, code=code.code, title=code.title or "",
         primary=bool(code.primary), source=code.source, score=code.score, evidence=list(code.evidence or []),
         rationale=list(code.rationale or []), index_path=index_paths.get(code.code),
-        performed_on=code.performed_on,
+        performed_on=code.performed_on, qualifies=code.qualifies,
     )
 
 
@@ -123,6 +125,24 @@ def _category_heading(clf, system: str, code: str) -> str:
     if category is None or category is found:
         return ""
     return category.title
+
+
+def _dagger_asterisk_marks(clf, rows: list[CodeRow]) -> None:
+    """Mark asterisk codes '*' and, when one of its asterisk codes is on the episode too, the
+    dagger code '†' (ICD-10 Volume 2, dagger and asterisk system; NCCS DGCS.1), as the coder
+    writes them on the coding sheet."""
+    is_asterisk = getattr(clf, "is_asterisk", None)
+    pairs = getattr(clf, "dagger_asterisk_pairs", None) or {}
+    if is_asterisk is None:
+        return
+    present = {r.code for r in rows}
+    for row in rows:
+        if is_asterisk(row.code):
+            row.mark = "*"
+        else:
+            partners = pairs.get(row.code) or pairs.get(row.code[:3]) or ()
+            if any(p in present or any(c.startswith(p) for c in present) for p in partners):
+                row.mark = "†"
 
 
 def _age(birth: date | None, on: date | None) -> str | None:
@@ -169,6 +189,7 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
 
     # Evidence marks: every shown row's words, per document (evidence names the document by id).
     spans: dict[str, list[Span]] = {}
+    _dagger_asterisk_marks(clf, [r for g in groups if g.system == "icd10" for r in g.final + g.pending])
     for group in groups:
         for row in group.final + group.pending:
             cat_title = _category_heading(clf, row.system, row.code)

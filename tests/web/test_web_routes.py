@@ -294,3 +294,15 @@ def test_clinician_queries_list_shows_how_long_each_has_been_open(store, setting
     assert "Please confirm the side of the fracture." in html and re.search(r"open \d+ days?", html)
     assert f"/episodes/{ids[13]}#queries" in html
     assert "Please confirm the side" not in client.get("/queries", params={"status": "closed"}).text
+
+
+def test_dagger_and_asterisk_codes_are_marked(store, settings):
+    _, ids, _ = store
+    client = client_for(store, settings, "cara")
+    path = f"/episodes/{ids[7]}"
+    hx = {"HX-Request": "true", "X-CSRF-Token": csrf(client, path)}
+    client.post(f"{path}/codes", data={"version": version(client, path), "system": "icd10", "code": "A39.0",
+                                       "primary": "1"}, headers=hx)
+    r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "icd10", "code": "G01"},
+                    headers=hx)
+    assert ">A39.0†</a>" in r.text and ">G01*</a>" in r.text
