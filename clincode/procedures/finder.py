@@ -75,6 +75,7 @@ class _Doc:
         self.cues = DocumentCues(cues, self.tokens)
         self._sites_book = sites
         self._sites: dict[str, DocumentCues] = {}
+        self._memo: dict = {}
         self.indications = {c.value for a, b in self.section_ranges(DIAGNOSIS_SECTIONS + ("indications",))
                             for c in self.cues.find(*self.token_range(a, b), "indication")}
         self.spans: list[Span] = statement_spans(self.text, lambda name: _names_procedure(lexicon, name))
@@ -102,6 +103,13 @@ class _Doc:
 
     def span_at(self, offset: int) -> Span | None:
         return next((s for s in self.spans if s.start <= offset < s.end), None)
+
+    def memo(self, key, compute):
+        """Document-wide answers (sides in the diagnosis, guiding imaging ...) computed once, so that
+        many mentions in a long document cost linear time."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def sites(self, kind: str) -> "DocumentCues | None":
         if kind not in self._sites:
@@ -200,7 +208,7 @@ class ProcedureFinder:
             flags = (set(first.attributes["flags"]) - {"img"}) | set(extra)
             inherited = first.attributes["site"] if m.entry.site_kind and not m.entry.site else None
             f.attributes.update(flags=sorted(flags), site=site or inherited, entry_code=code,
-                                image=self._image(doc) if "img" in flags else None)
+                                image=doc.memo(("image",), lambda: self._image(doc)) if "img" in flags else None)
             out.append(f)
         return out
 
@@ -226,7 +234,7 @@ class ProcedureFinder:
         if site and site.split()[0][:3] in ("Z47", "Z48"):  # skin of head or neck has its own codes
             devices.add("headneck")
         code, variant = _variant(entry, devices, laterality)
-        image = self._image(doc) if "img" in entry.flags else None
+        image = doc.memo(("image",), lambda: self._image(doc)) if "img" in entry.flags else None
 
         score = (0.9 if kind == "statement" else 0.6 if kind == "narrative" else 0.3)
         if entry.from_title:
@@ -308,13 +316,18 @@ class ProcedureFinder:
             ranges.append(("statement", [(span.start, span.end)]))
         ranges.append(("diagnosis", doc.section_ranges(DIAGNOSIS_SECTIONS)))
         if site:
-            ranges.append(("site in the description", self._site_sentences(doc, site.split()[0])))
+            code = site.split()[0]
+            ranges.append(("site in the description",
+                           doc.memo(("site sentences", code), lambda: self._site_sentences(doc, code))))
         ranges.append(("description", doc.section_ranges(("description_of_procedure", "findings"))))
-        for source, rs in ranges:
-            seen: set[str] = set()
+        def sides(rs):
+            found: set[str] = set()
             for a, b in rs:
-                lo, hi = doc.token_range(a, b)
-                seen.update(values(lo, hi))
+                found.update(values(*doc.token_range(a, b)))
+            return frozenset(found)
+
+        for source, rs in ranges:
+            seen = set(doc.memo(("sides", tuple(rs)), lambda rs=rs: sides(rs)))
             if len(seen) == 1:
                 return seen.pop(), source
             if seen == {"right", "left"} and source == "statement":
@@ -338,7 +351,7 @@ class ProcedureFinder:
         if "converted" in values + later:
             return "converted"
         minimal = {"laparoscopic", "robotic", "laparoscopically_assisted", "hand_assisted", "thoracoscopic"}
-        if set(values) & minimal and self._conversion_told(doc, span):
+        if set(values) & minimal and doc.memo(("conversion", span), lambda: self._conversion_told(doc, span)):
             return "converted"  # "... was converted to open due to adhesions" told later in the note
         # "robotic-assisted laparoscopic ...": the more specific minimal access wins
         for value in ("robotic", "hand_assisted", "laparoscopically_assisted"):
@@ -364,13 +377,7 @@ class ProcedureFinder:
     def _devices(self, doc: _Doc, m: Match, c_lo: int, c_hi: int, t_lo: int, t_hi: int, span: Span | None) -> set[str]:
         found = {c.value for c in doc.cues.find(t_lo, t_hi, "device")}
         if not found & {"cemented", "uncemented", "hybrid"}:
-            for a, b in doc.section_ranges(("description_of_procedure",)) + ([(span.start, span.end)] if span else []):
-                lo, hi = doc.token_range(a, b)
-                values = {c.value for c in doc.cues.find(lo, hi, "device")}
-                fixation = values & {"cemented", "uncemented", "hybrid"}
-                if len(fixation) == 1:
-                    found |= fixation
-                    break
+            found |= doc.memo(("fixation", span), lambda: self._described_fixation(doc, span))
         counts = [int(w) if w.isdigit() else _NUMBERS.get(w, 1)
                   for w in (cm.group(1).lower() for cm in _COUNT.finditer(doc.text, c_lo, c_hi))]
         times = _TIMES.match(doc.text, m.end, min(c_hi, m.end + 12))
@@ -379,16 +386,32 @@ class ProcedureFinder:
         wanted = {part for condition in m.entry.variants for part in condition.split("+")}
         if wanted & {"des", "many", "n1", "n2", "n3", "n4"} and not counts:
             # "PCI to LAD" stated; "two drug-eluting stents deployed" told in the report's body
-            for a, b in doc.section_ranges(("description_of_procedure", "procedure", "findings", "other")):
-                found |= {c.value for c in doc.cues.find(*doc.token_range(a, b), "device")} & {"des"}
-                counts += [int(w) if w.isdigit() else _NUMBERS.get(w, 1)
-                           for w in (cm.group(1).lower() for cm in _COUNT.finditer(doc.text, a, b))]
+            des, body_counts = doc.memo(("stents",), lambda: self._described_stents(doc))
+            found |= des
+            counts += body_counts
         if counts:
             n = max(counts)
             found.add(f"n{min(n, 4)}")
             if n >= 3:
                 found.add("many")
         return found
+
+    def _described_fixation(self, doc: _Doc, span: Span | None) -> set[str]:
+        for a, b in doc.section_ranges(("description_of_procedure",)) + ([(span.start, span.end)] if span else []):
+            values = {c.value for c in doc.cues.find(*doc.token_range(a, b), "device")}
+            fixation = values & {"cemented", "uncemented", "hybrid"}
+            if len(fixation) == 1:
+                return fixation
+        return set()
+
+    def _described_stents(self, doc: _Doc) -> tuple[set[str], list[int]]:
+        des: set[str] = set()
+        counts: list[int] = []
+        for a, b in doc.section_ranges(("description_of_procedure", "procedure", "findings", "other")):
+            des |= {c.value for c in doc.cues.find(*doc.token_range(a, b), "device")} & {"des"}
+            counts += [int(w) if w.isdigit() else _NUMBERS.get(w, 1)
+                       for w in (cm.group(1).lower() for cm in _COUNT.finditer(doc.text, a, b))]
+        return des, counts
 
     def _site(self, doc: _Doc, entry: Entry, m: Match, t_lo: int, t_hi: int, span: Span | None) -> str | None:
         """The site the category needs: named before the procedure word (the structure operated on,
@@ -401,10 +424,12 @@ class ProcedureFinder:
             hits = self.sites.find(entry.site_kind, doc, lo, hi)
             if hits:
                 return hits[-1] if last else hits[0]
+        return doc.memo(("site", entry.site_kind, span), lambda: self._stated_site(doc, entry.site_kind, span))
+
+    def _stated_site(self, doc: _Doc, kind: str, span: Span | None) -> str | None:
         ranges = ([(span.start, span.end)] if span else []) + doc.section_ranges(DIAGNOSIS_SECTIONS)
         for a, b in ranges:
-            lo, hi = doc.token_range(a, b)
-            hits = self.sites.find(entry.site_kind, doc, lo, hi)
+            hits = self.sites.find(kind, doc, *doc.token_range(a, b))
             if hits:
                 return hits[0]
         return None
