@@ -217,12 +217,9 @@ class ProcedureFinder:
         section = doc.section_at(m.start)
         span = doc.span_at(m.start)
         in_statement = span is not None
-        if not in_statement and section in NOT_THIS_EPISODE and section not in DIAGNOSIS_SECTIONS:
-            kind = "other-section"
-        else:
-            kind = "statement" if in_statement else "narrative"
-        if kind == "other-section" or (not in_statement and section in DIAGNOSIS_SECTIONS):
-            kind = "other-section"
+        # statement: listed as performed; narrative: described in this episode; other-section: history,
+        # plans, diagnoses, medications ... (kept as findings, never coded as this episode's procedures)
+        kind = "statement" if in_statement else "other-section" if section in NOT_THIS_EPISODE else "narrative"
         c_lo, c_hi = clause_around(doc.text, m.start, m.end)
         t_lo, t_hi = doc.token_range(c_lo, c_hi)
         status, status_cues = self._status(doc, m, t_lo, t_hi, kind)
