@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from ..config import Settings, get_settings
 from ..store.db import Database
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..store.errors import StoreError, VersionConflict
@@ -97,6 +98,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:
         # The version-guarded UPDATE matched nothing: another request changed the episode first.
         return JSONResponse({"detail": str(VersionConflict())}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable on %s (%s)", request.method, type(exc.orig).__name__ if exc.orig else "")
+        return JSONResponse({"detail": "the episode store is unavailable; nothing was saved, try again shortly"},
+                            status_code=503)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -233,3 +233,17 @@ def test_unexpected_errors_are_clear_and_leak_nothing(db, settings, tokens, capl
         r = c.post(f"/episodes/{eid}/code", json={}, headers=auth(tokens[Role.CODER]))
         assert r.status_code == 500 and "reference" in r.json()["detail"]
         assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["status"] == "uncoded"
+
+
+def test_database_unavailable_is_503(settings, tmp_path):
+    """A store that cannot be reached answers 503 with a clear message, not a traceback."""
+    from fastapi.testclient import TestClient
+
+    from clincode.api import create_app
+    from clincode.store import Database
+
+    missing = Database(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+    with TestClient(create_app(settings=settings, database=missing), raise_server_exceptions=False) as c:
+        r = c.get("/episodes", headers=auth("cc_anything"))
+        assert r.status_code == 503 and "unavailable" in r.json()["detail"]
+        assert c.get("/health").status_code == 503
