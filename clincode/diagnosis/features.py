@@ -40,9 +40,14 @@ class EpisodeView:
     def inside_longer(self, f: Finding, category: str) -> bool:
         """The mention lies within a longer mention of another category ("pain" in "abdominal pain")."""
         ev = f.evidence
-        size = ev.end - ev.start
-        return any(d == ev.document and s <= ev.start and e >= ev.end and e - s > size and c != category
-                   for d, s, e, c in self.spans)
+        key = (ev.document, ev.start, ev.end)
+        cache = self.__dict__.setdefault("_enclosing", {})
+        enclosing = cache.get(key)
+        if enclosing is None:
+            size = ev.end - ev.start
+            enclosing = cache[key] = {c for d, s, e, c in self.spans
+                                      if d == ev.document and s <= ev.start and e >= ev.end and e - s > size}
+        return bool(enclosing - {category})
 DIAGNOSIS_SECTIONS = frozenset({"diagnosis", "secondary_diagnoses", "postoperative_diagnosis", "histology",
                                 "preoperative_diagnosis"})
 

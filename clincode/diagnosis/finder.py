@@ -29,6 +29,25 @@ except ImportError:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 
+def _context(parsed, sentence, start: int, end: int):
+    """(context, evidence) of a span, made once per span of a document (several codes share spans)."""
+    cache = _CONTEXTS.get(id(parsed))
+    if cache is None or cache[0] is not parsed:
+        cache = (parsed, {})
+        _CONTEXTS.clear()  # one document at a time: keep memory flat
+        _CONTEXTS[id(parsed)] = cache
+    hit = cache[1].get((start, end))
+    if hit is None:
+        ctx = context_of(parsed, start, end)
+        section = getattr(ctx, "section", None) or sentence.section.name
+        ev = Evidence(document=parsed.document.id, start=start, end=end, text=parsed.text[start:end], section=section)
+        hit = cache[1][(start, end)] = (ctx, ev)
+    return hit
+
+
+_CONTEXTS: dict[int, tuple] = {}
+
+
 @dataclass
 class TokenisedDocument:
     parsed: object  # clincode.text.ParsedDocument
@@ -163,9 +182,10 @@ class DiagnosisFinder:
             return
         groups = group_by_category(findings)
         episode = EpisodeView.of(groups, doc_length)
-        for category, mentions in groups.items():
-            p = self.model.probability(candidate_features(category, mentions, self.model.stats, episode))
-            for f in mentions:
+        categories = list(groups)
+        rows = [candidate_features(c, groups[c], self.model.stats, episode) for c in categories]
+        for category, p in zip(categories, self.model.probabilities(rows)):
+            for f in groups[category]:
                 quality = 1.0 if f.attributes.get("kind") == "lexicon" else 0.98
                 f.score = round(p * quality, 4)
         for f in findings:  # categories with no eligible mention
@@ -173,10 +193,8 @@ class DiagnosisFinder:
                 f.score = 0.0
 
     def _finding(self, parsed, sentence, start, end, code, term, path) -> Finding:
-        ctx = context_of(parsed, start, end)
-        section = getattr(ctx, "section", None) or sentence.section.name
-        ev = Evidence(document=parsed.document.id, start=start, end=end, text=parsed.text[start:end], section=section)
-        return Finding(code=code, system="icd10", term=term, evidence=ev, section=section,
+        ctx, ev = _context(parsed, sentence, start, end)
+        return Finding(code=code, system="icd10", term=term, evidence=ev, section=ev.section or "other",
                        negated=ctx.negated, uncertain=ctx.uncertain, historical=ctx.historical,
                        family=ctx.family, hypothetical=ctx.hypothetical or getattr(ctx, "planned", False),
                        index_path=path, rationale=[f"context: {t}" for t in ctx.triggers])

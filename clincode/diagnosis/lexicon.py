@@ -234,7 +234,8 @@ def build_lexicon(classifications, index_dir: Path | None) -> Lexicon:
 # --------------------------------------------------------------------------- cache
 def _fingerprint(classifications, index_dir: Path | None) -> str:
     parts = [LEXICON_VERSION, str(classifications.icd10.source), str(len(classifications.icd10))]
-    files = sorted(RESOURCES.glob("*.tsv")) + sorted(Path(__file__).parent.glob("*.py"))
+    here = Path(__file__).parent  # the modules that decide what the lexicon holds
+    files = sorted(RESOURCES.glob("*.tsv")) + [here / m for m in ("lexicon.py", "index_reader.py", "normalise.py")]
     if index_dir is not None:
         files += [index_dir / "index.csv", index_dir / "neoplasms.csv"]
     for f in files:

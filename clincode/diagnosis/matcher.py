@@ -54,11 +54,12 @@ class LexiconMatcher:
             self._apply_modifiers(tokens, behaviours)
         matches: list[Match] = []
         entries, by_key = self._entries, self._by_key
+        present = form_pos.keys()
         for form, anchors in form_pos.items():
             for eid in by_key.get(form, ()):
                 entry = entries[eid]
                 words = entry.words
-                if not all(w in form_pos for w in words):
+                if not present >= words:
                     continue
                 best = None
                 for a in anchors:

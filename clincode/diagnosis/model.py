@@ -37,6 +37,56 @@ class DiagnosisModel:
         self.ngrams = ngrams
         self.meta = meta or {}
 
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        """Probabilities of many candidates at once (all trees evaluated together with numpy)."""
+        if not rows:
+            return []
+        if not self.trees:
+            return [self.probability(r) for r in rows]
+        import numpy as np
+
+        if not hasattr(self, "_stacked"):
+            self._stack_trees()
+        feature, threshold, left, right, value, depth = self._stacked
+        X = np.asarray(rows, dtype=np.float64)
+        n, t = X.shape[0], feature.shape[0]
+        tree_idx = np.broadcast_to(np.arange(t), (n, t))
+        row_idx = np.broadcast_to(np.arange(n)[:, None], (n, t))
+        node = np.zeros((n, t), dtype=np.int64)
+        for _ in range(depth):
+            f = feature[tree_idx, node]
+            leaf = f < 0
+            x = X[row_idx, np.where(leaf, 0, f)]
+            nxt = np.where(x <= threshold[tree_idx, node], left[tree_idx, node], right[tree_idx, node])
+            node = np.where(leaf, node, nxt)
+        z = self.bias + self.learning_rate * value[tree_idx, node].sum(axis=1)
+        return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).tolist()
+
+    def _stack_trees(self) -> None:
+        import numpy as np
+
+        width = max(len(tree["f"]) for tree in self.trees)
+        shape = (len(self.trees), width)
+        feature = np.full(shape, -1, dtype=np.int64)
+        threshold = np.zeros(shape)
+        left = np.zeros(shape, dtype=np.int64)
+        right = np.zeros(shape, dtype=np.int64)
+        value = np.zeros(shape)
+        for i, tree in enumerate(self.trees):
+            k = len(tree["f"])
+            feature[i, :k], threshold[i, :k], value[i, :k] = tree["f"], tree["t"], tree["v"]
+            left[i, :k], right[i, :k] = tree["l"], tree["r"]
+        depth = 0
+        for tree in self.trees:  # the deepest path bounds the number of steps
+            stack = [(0, 0)]
+            while stack:
+                node, d = stack.pop()
+                if tree["f"][node] < 0:
+                    depth = max(depth, d)
+                else:
+                    stack += [(tree["l"][node], d + 1), (tree["r"][node], d + 1)]
+        self._stacked = (feature, threshold, left, right, value, depth)
+
     def probability(self, x: list[float]) -> float:
         z = self.bias
         if self.trees:
