@@ -92,6 +92,9 @@ def test_interrupted_run_keeps_its_work_and_the_next_run_finishes(tmp_path, sett
         def add_task(self, *a, completed=0, **k):
             return 0
 
+        def update(self, task_id, **changes):
+            pass
+
         def advance(self, task_id, n=1):
             self.done += n
             if self.done == 5:
