@@ -210,6 +210,15 @@ def test_keyboard_only_coding_and_a_query_from_selected_words(web_server, page, 
     # focus comes back to the accepted code, so the coder carries on from there
     expect(page.locator(f"li.cc-code[data-key='{key}'] .cc-code__focus")).to_be_focused()
 
+    # single-key shortcuts can be turned off (WCAG 2.1.4), and stay off after a reload
+    page.get_by_label("Single-key shortcuts").uncheck()
+    page.reload()
+    expect(page.get_by_label("Single-key shortcuts")).not_to_be_checked()
+    page.locator("body").focus()
+    page.keyboard.press("j")
+    expect(page.locator("li.cc-code:focus-within")).to_have_count(0)
+    page.get_by_label("Single-key shortcuts").check()
+
     # Enter on highlighted words jumps to their code
     page.locator("mark.cc-evidence").first.focus()
     page.keyboard.press("Enter")

@@ -108,6 +108,23 @@
       el.isContentEditable);
   }
 
+  // WCAG 2.2 SC 2.1.4 (character key shortcuts): the coder can turn single-key shortcuts off;
+  // the choice is remembered in this browser.
+  var KEY = "clincode-shortcuts";
+  function shortcutsOn() {
+    try { return window.localStorage.getItem(KEY) !== "off"; } catch (e) { return true; }
+  }
+  function syncToggle() {
+    var box = document.getElementById("shortcuts-on");
+    if (box) { box.checked = shortcutsOn(); }
+  }
+  document.addEventListener("DOMContentLoaded", syncToggle);
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.id === "shortcuts-on") {
+      try { window.localStorage.setItem(KEY, ev.target.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+    }
+  });
+
   document.addEventListener("keydown", function (ev) {
     if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
     var active = document.activeElement;
@@ -116,7 +133,7 @@
       showCode((active.dataset.refs || "").split(" ").filter(Boolean));
       return;
     }
-    if (typing(active) || !document.querySelector(".cc-codes")) { return; }
+    if (typing(active) || !document.querySelector(".cc-codes") || !shortcutsOn()) { return; }
     var row = focusedRow();
     if (ev.key === "/") {
       var search = document.getElementById("encoder-q");
