@@ -51,3 +51,9 @@ def body_systems() -> dict[str, tuple[str, ...]]:
     if not path.exists():
         return {}
     return {r["chapter"]: tuple(p for p in r["diagnoses"].split("|") if p) for r in read_table(path)}
+
+
+@lru_cache(maxsize=1)
+def detail_queries() -> list[tuple[str, str, str]]:
+    """(code prefix, question with {text}, reason): queries for codes chosen for want of a detail."""
+    return [(r["code"], r["question"], r["reason"]) for r in read_table(_PROC_RESOURCES / "detail_queries.tsv")]

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from ..coding.findings import Finding
 from ..coding.models import ClinicianQuery, CodeAssignment
-from ..procedures.rule_data import body_systems, included_components, laterality_ranges, procedure_targets
+from ..procedures.rule_data import (
+    body_systems, detail_queries, included_components, laterality_ranges, procedure_targets,
+)
 
 # Approach words in a title mean the code already carries the approach (no Y code).
 _TITLE_APPROACH = ("endoscopic", "laparoscopic", "arthroscopic", "thoracoscopic", "percutaneous",
@@ -501,17 +503,17 @@ def _queries(f: Finding, classifications) -> list[ClinicianQuery]:
             question=f"Was the {f.evidence.text.strip()} done laparoscopically (or robotically) or open?",
             reason="The approach is not documented; most of these operations are minimal access (Y75)",
             code=f.code, evidence=[f.evidence]))
-    if f.code[:3] in ("W39", "W42", "W48", "W51") and not set(a.get("devices", ())) & {"cemented", "uncemented", "hybrid"}:
-        out.append(ClinicianQuery(
-            question=f"Was the prosthesis for the {f.evidence.text.strip()} cemented, uncemented or hybrid?",
-            reason="OPCS-4 classifies joint prostheses by fixation; 'NEC' was used", code=f.code,
-            evidence=[f.evidence]))
+    for prefix, question, reason in detail_queries():
+        if f.code.startswith(prefix):
+            out.append(ClinicianQuery(question=question.format(text=f.evidence.text.strip()), reason=reason,
+                                      code=f.code, evidence=[f.evidence]))
+            break
     return out
 
 
 # Abdominal operations usually done by minimal access: an unstated approach is worth a query.
 _USUALLY_MINIMAL_ACCESS = ("J18", "H01", "H02", "G24", "G28", "G30", "G32", "H06", "H07", "H08", "H09", "H10",
-                           "H33", "M02", "M03", "M61", "Q07", "Q22", "Q24", "Q35", "T20", "T21", "J69", "B22")
+                           "H33", "M02", "M03", "M61", "Q07", "Q22", "Q24", "Q35", "J69", "B22")
 
 
 def needs_approach_query(f: Finding) -> bool:

@@ -156,3 +156,13 @@ def test_conversion_told_later_in_the_note(code_note):
 def test_image_guided_without_modality(code_note):
     codes, *_ = code_note("PROCEDURE: Image guided insertion of left ureteric stent.\n")
     assert codes == ["M29.2", "Y53.9", "Z94.3"]
+
+
+def test_detail_queries_for_fallback_codes(code_note):
+    codes, _, queries, _ = code_note("PROCEDURE: Right inguinal hernia repair.\n")
+    assert codes == ["T20.9", "Z94.2"]
+    assert any("mesh" in q.question and q.code == "T20.9" for q in queries)
+    codes, _, queries, _ = code_note("PROCEDURE: Right inguinal hernia repair with mesh.\n")
+    assert codes == ["T20.2", "Z94.2"] and queries == []
+    codes, _, queries, _ = code_note("PROCEDURE: PCI to the right coronary artery.\n")
+    assert codes == ["K75.3"] and any("stents" in q.question for q in queries)
