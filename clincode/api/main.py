@@ -6,6 +6,7 @@ or identifiers that could name a patient.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -73,6 +74,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        threads = os.environ.get("CLINCODE_API_THREADS")
+        if threads:
+            # Fewer worker threads queue requests first come, first served instead of letting
+            # many threads contend for the GIL (anyio's default is 40).
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, int(threads))
         yield
         if own_db:
             db.dispose()
