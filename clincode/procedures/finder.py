@@ -31,7 +31,6 @@ NOT_THIS_EPISODE = frozenset({
 INSTRUMENTS = frozenset({"scissor", "scissors", "forcep", "forceps", "retractor", "clamp", "needle", "blade",
                          "hook", "knife", "set", "tray", "kit", "sheath", "trocar"})
 DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis")
-NARRATIVE_SECTIONS = ("description_of_procedure", "procedure", "findings", "hospital_course", "other")
 # Image-guidance words tell about the operation only in these sections (not "ultrasound showed ...").
 IMAGE_SECTIONS = frozenset({"description_of_procedure", "procedure", "findings", "other", "hospital_course"})
 
