@@ -66,7 +66,9 @@ def db_session(request: Request):
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# scope="function": the commit happens before the response leaves, so a coder is never told
+# "saved" about a change whose commit then failed, and their next click reads what they saved.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def _session_of(request: Request) -> WebSession | None:

@@ -23,7 +23,7 @@ from ..workflow.settings import WorkflowSettings
 from ..workflow.statistics import Period, statistics_report
 from .app import path_for, render
 from .auth import Changer, DbSession, WebUser, needs
-from .names import STATUS_LABELS, specialties
+from .names import specialties
 
 router = APIRouter(prefix="/reports")
 
@@ -62,8 +62,10 @@ def home(request: Request, user: ReportReader):
 def outstanding(request: Request, session: DbSession, user: ReportReader):
     today = request.app.state.today()
     r = outstanding_report(session, today, request.app.state.rules)
-    return _page(request, "reports/outstanding.html", user, "reports_outstanding", r=r, bands=[b[0] for b in AGE_BANDS],
-                 status_labels=STATUS_LABELS)
+    bands = [b[0] for b in AGE_BANDS]
+    return _page(request, "reports/outstanding.html", user, "reports_outstanding", r=r, bands=bands,
+                 band_counts=[r.department.bands[b] for b in bands],
+                 trend_labels=[d.strftime("%d %b") for d, _ in r.trend], trend_values=[n for _, n in r.trend])
 
 
 @router.get("/outstanding.csv", name="reports_outstanding_csv")
