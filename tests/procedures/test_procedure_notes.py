@@ -38,6 +38,8 @@ NOTES = {
         "Procedure: Bilateral tonsillectomy (cold steel dissection) and adenoidectomy (suction diathermy)\n",
         ["F34.1", "E20.4"]),
     "stent removal": ("Procedure: Flexible cystoscopy, removal of left JJ stent\n", ["M29.3", "Z94.3"]),
+    "cataract phaco + IOL (the issue's own example)": (
+        "PROCEDURE: Cataract phaco + IOL, left eye.\n", ["C71.2", "Z94.3", "C75.1", "Z94.3"]),
     "knee arthroscopy with two operations": (
         "OPERATION: Right knee arthroscopy, partial medial meniscectomy and chondroplasty of the medial femoral condyle\n",
         ["W82.2", "Z94.2", "W83.3", "Z84.6", "Z94.2"]),
