@@ -159,13 +159,16 @@ class Checkpoint:
                 payload.append(data)
                 offset += len(data)
             write_atomically(self.part_path(part), iter(payload))
+        # OR IGNORE: committing a chunk again (a commit cut short by a second Ctrl-C, then retried)
+        # keeps the first record of each id; the new part's copy is never read, because the
+        # output is assembled from the offsets recorded here, not by concatenating parts.
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if part is not None:
                 self.db.execute("INSERT INTO parts VALUES (?, ?)", (part, len(coded)))
-                self.db.executemany("INSERT INTO done VALUES (?, ?, ?, ?, ?)", rows)
+                self.db.executemany("INSERT OR IGNORE INTO done VALUES (?, ?, ?, ?, ?)", rows)
             self.db.executemany(
-                "INSERT INTO failures VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO failures VALUES (?, ?, ?, ?, ?)",
                 [(f.id, seq, f.reason, f.detail, f.source) for seq, f in failures])
             self.db.execute("COMMIT")
         except BaseException:

@@ -56,7 +56,10 @@ def _peak_rss_mb() -> float:
 
 def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) -> None:
     """Runs in the worker process: load the engine once, then code what the pipe brings."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop, and commits first
+    # Ctrl-C and a scheduler's SIGTERM reach the whole process group: the parent decides when to
+    # stop, commits, then ends its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     started = time.perf_counter()
     try:
         from ..config import Settings
@@ -109,11 +112,11 @@ class WorkerPool:
         self.peak_rss_mb: dict[int, float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, should_stop=lambda: False) -> None:
         """Start the workers and wait until each has loaded the engine (or say why one could not)."""
         for _ in range(self.size):
             self._workers.append(self._spawn())
-        while not all(w.ready for w in self._workers):
+        while not all(w.ready for w in self._workers) and not should_stop():
             waiting = [w for w in self._workers if not w.ready]
             wait([w.conn for w in waiting] + [w.process.sentinel for w in waiting], 1.0)
             for worker in waiting:

@@ -37,6 +37,7 @@ class BatchReport:
     this_run: int = 0  # records finished by this run
     elapsed: float = 0.0  # seconds, this run
     already_complete: bool = False
+    not_in_output: int = 0  # records the input has gained since the batch was completed
     interrupted: bool = False
     reasons: Counter = field(default_factory=Counter)  # failure reason -> count (all runs)
     latencies: list[float] = field(default_factory=list)  # engine seconds per document, this run
@@ -59,11 +60,24 @@ class _Interrupted(Exception):
     pass
 
 
+class _StopRequest:
+    requested = False
+
+
 @contextmanager
 def _stop_on_signals():
-    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C: commit, then stop."""
+    """Ctrl-C or SIGTERM (a scheduler stopping the job): commit what is done, then stop.
+
+    The first signal only asks: the loop stops at its next turn (within a quarter of a second),
+    outside any commit. A second one stops at once; even then nothing is lost, because a commit
+    cut short is redone or discarded by the checkpoint (see clincode.batch.checkpoint).
+    """
+    stop = _StopRequest()
+
     def handler(signum, frame):
-        raise _Interrupted()
+        if stop.requested:
+            raise _Interrupted()
+        stop.requested = True
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -72,7 +86,7 @@ def _stop_on_signals():
     except ValueError:  # not the main thread (e.g. called from a web worker): leave signals alone
         previous = {}
     try:
-        yield
+        yield stop
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
@@ -120,6 +134,8 @@ def run_batch(
                 raise sources.BatchInputError(
                     f"{output} was finished earlier and has since been removed: run with --restart to code again")
             report.already_complete = True
+            coded, failed = checkpoint.counts()
+            report.not_in_output = max(0, report.total - coded - failed)
         else:
             _code_pending(spec, checkpoint, settings, report, workers or default_workers(), all_findings,
                           timeout, commit_every, commit_seconds, progress)
@@ -163,14 +179,14 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
     started = time.perf_counter()
     last_commit = time.monotonic()
     first = next_task()
-    with _stop_on_signals():
+    with _stop_on_signals() as stop:
         try:
             if first is not None:
                 pool.retry.append(first)
-                pool.start()
+                pool.start(should_stop=lambda: stop.requested)
             if task_id is not None:
                 progress.update(task_id, description="coding")
-            while pool.retry or pool.inflight or not exhausted:
+            while (pool.retry or pool.inflight or not exhausted) and not stop.requested:
                 for worker in pool.idle():
                     tasks = pool.take(next_task)
                     if not tasks:
@@ -191,6 +207,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
                     checkpoint.commit(coded, failed)
                     coded, failed = [], []
                     last_commit = time.monotonic()
+            report.interrupted = stop.requested
         except _Interrupted:
             report.interrupted = True
         finally:

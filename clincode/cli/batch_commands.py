@@ -77,6 +77,9 @@ def batch(
     if report.already_complete:
         console.print(f"{output} is already complete ({report.coded:,} coded, {report.failed:,} failed); "
                       "use --restart to code it again.")
+        if report.not_in_output:
+            console.print(f"[yellow]warning:[/yellow] the input now has {report.not_in_output:,} more records than "
+                          "were coded: write them to a new --output, or --restart.")
         return
     console.print(f"[green]done:[/green] {report.coded:,} coded, {report.failed:,} failed -> {output}"
                   + (f" ({report.docs_per_second:,.1f} docs/s this run, engine load "

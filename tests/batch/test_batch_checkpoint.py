@@ -47,16 +47,14 @@ def test_a_part_written_but_not_recorded_is_discarded_on_reopen(tmp_path):
     cp.close()
 
 
-def test_a_failed_transaction_leaves_nothing_recorded(tmp_path):
+def test_committing_a_chunk_twice_keeps_each_id_once(tmp_path):
+    """A commit cut short after its transaction, then retried, must not duplicate anything."""
     out = tmp_path / "coded.jsonl"
     cp = Checkpoint.open(out, FP)
-    cp.commit(_coded("a"), [])
-    with pytest.raises(Exception):
-        cp.commit(_coded("b", "a"), [])  # "a" again violates the primary key: the whole chunk rolls back
-    assert cp.done_ids() == {"a"}
-    cp.close()
-    cp = Checkpoint.open(out, FP)  # and its part file is an orphan, removed
-    assert sorted(p.name for p in cp.parts_dir.iterdir()) == ["000001.jsonl"]
+    cp.commit([Coded("a", 0, '{"id": "a", "v": 1}')], [(1, Failure("b", "empty"))])
+    cp.commit([Coded("a", 0, '{"id": "a", "v": 2}'), Coded("c", 2, '{"id": "c"}')], [(1, Failure("b", "empty"))])
+    assert cp.counts() == (2, 1)
+    assert list(cp.coded_lines()) == [b'{"id": "a", "v": 1}\n', b'{"id": "c"}\n']
     cp.close()
 
 

@@ -52,7 +52,11 @@ def test_summary_counts_failures_by_reason(tmp_path, short_texts, batch_helpers)
     assert "1 coded, 2 failed" in output and "1 malformed_record" in output and "1 empty" in output
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"]
     result, output = _batch(src, "--output", out, "--workers", "1")
-    assert result.exit_code == 0 and "already complete" in output
+    assert result.exit_code == 0 and "already complete" in output and "warning" not in output
+    with open(src, "a", encoding="utf-8") as fh:  # the input grows after the batch was completed
+        fh.write(json.dumps({"id": "late", "text": "Asthma."}) + "\n")
+    result, output = _batch(src, "--output", out, "--workers", "1")
+    assert "already complete" in output and "1 more records" in output and "new --output" in output
 
 
 def test_bad_format_option(tmp_path, text_folder):
