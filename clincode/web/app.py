@@ -70,6 +70,9 @@ def create_web_app(database: Database | None = None, settings: Settings | None =
 
     for module in (pages, coding, encoder, queries):
         app.include_router(module.router)
+    from . import reports  # the department's report pages (clincode.workflow)
+
+    app.include_router(reports.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:

@@ -185,7 +185,11 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
                 final_rows[i].problems.append(Message(message, "warning"))
         if final_rows:
             final_rows[0].first, final_rows[-1].last = True, True
-        groups.append(CodeGroup(system, heading, final_rows, [_row(c, index_paths) for c in proposed]))
+        pending_rows = [_row(c, index_paths) for c in proposed]
+        for row in pending_rows:
+            # What accepting would run into, shown before the coder accepts it.
+            row.problems = validate_code(row.system, row.code, primary=row.primary, sex=patient.sex, age=age).messages
+        groups.append(CodeGroup(system, heading, final_rows, pending_rows))
 
     # Evidence marks: every shown row's words, per document (evidence names the document by id).
     spans: dict[str, list[Span]] = {}
