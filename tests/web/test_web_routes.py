@@ -306,3 +306,16 @@ def test_dagger_and_asterisk_codes_are_marked(store, settings):
     r = client.post(f"{path}/codes", data={"version": version(client, path), "system": "icd10", "code": "G01"},
                     headers=hx)
     assert ">A39.0†</a>" in r.text and ">G01*</a>" in r.text
+
+
+def test_every_count_at_a_glance_matches_the_list_it_opens(store, settings):
+    client = client_for(store, settings, "cara")
+    html = client.get("/").text
+    links = re.findall(r'<a class="cc-count[^"]*" href="([^"]+)"[^>]*>\s*<span class="cc-count__number">([\d,]+)</span>'
+                       r'\s*<span class="cc-count__label">([^<]+)<', html)
+    assert len(links) == 7
+    for href, number, label in links:
+        listed = client.get(href.replace("&amp;", "&")).text
+        total = re.search(r"of ([\d,]+) episodes", listed)
+        shown = int(total.group(1).replace(",", "")) if total else 0
+        assert shown == int(number.replace(",", "")), f"{label}: count {number}, list {shown}"
