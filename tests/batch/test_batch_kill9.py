@@ -1,4 +1,4 @@
-"""Resumption after a real ``kill -9`` of a running ``clincode batch``: every id exactly once."""
+"""Resumption after a real `kill -9` (and a SIGTERM) of a running `clincode batch`: every id exactly once."""
 from __future__ import annotations
 
 import json
@@ -43,8 +43,8 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # exited; a zombie only waits for its new parent to reap it
 
 
-def _kill9_after_progress(cmd: list[str], output: Path, at_least: int) -> int:
-    """Start the batch, SIGKILL it once ``at_least`` more documents are committed; the count then."""
+def _kill_after_progress(cmd: list[str], output: Path, at_least: int, sig=signal.SIGKILL) -> int:
+    """Start the batch, send ``sig`` once ``at_least`` more documents are committed; the count then."""
     before = _done(output)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
@@ -55,10 +55,15 @@ def _kill9_after_progress(cmd: list[str], output: Path, at_least: int) -> int:
         workers = _children(proc.pid) or workers
         time.sleep(0.02)
     workers = _children(proc.pid) or workers
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.send_signal(sig)
+    proc.wait(timeout=120)
+    message = proc.stderr.read().decode()
     proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:  # a polite stop: commits, ends its workers, says how to go on
+        assert proc.returncode == 130, message
+        assert "run the same command again" in " ".join(message.split())
     # Orphaned workers notice their parent is gone (their pipe closes) and exit by themselves.
     deadline = time.monotonic() + 30
     while not all(_gone(w) for w in workers):
@@ -77,24 +82,26 @@ def _documents_for_seconds(timings: dict[str, float], seconds: float, workers: i
     return int(min(3000, max(48, seconds * workers / max(per_doc, 1e-4))))
 
 
-def test_kill9_twice_then_resume_gives_every_id_exactly_once(tmp_path, short_texts, settings, batch_helpers,
+def test_killed_three_times_then_resumed_gives_every_id_exactly_once(tmp_path, short_texts, settings, batch_helpers,
                                                              reference):
-    n_docs = _documents_for_seconds(reference[1], seconds=4, workers=2)
+    n_docs = _documents_for_seconds(reference[1], seconds=3, workers=2)
     rows = [{"id": f"{doc_id}#{n // len(short_texts)}", "text": text}
             for n, (doc_id, text) in ((n, short_texts[n % len(short_texts)]) for n in range(n_docs))]
     rows.insert(n_docs // 10, "{this line is not JSON")
     rows.insert(n_docs // 3, {"id": "blank", "text": ""})
-    step = max(5, n_docs // 8)
+    step = max(5, n_docs // 10)
     src = batch_helpers.write_jsonl(tmp_path / "docs.jsonl", rows)
     n = len(rows)
     out = tmp_path / "coded.jsonl"
     cmd = batch_helpers.clincode_cmd("batch", src, "--output", out, "--workers", "2", "--commit-every", str(max(2, step // 4)),
                                      "--no-progress")
 
-    first = _kill9_after_progress(cmd, out, at_least=step)
+    first = _kill_after_progress(cmd, out, at_least=step)
     assert not out.exists() and step <= first < n
-    second = _kill9_after_progress(cmd, out, at_least=step)
+    second = _kill_after_progress(cmd, out, at_least=step, sig=signal.SIGTERM)
     assert first + step <= second < n
+    third = _kill_after_progress(cmd, out, at_least=step)
+    assert second + step <= third < n
 
     finished = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
