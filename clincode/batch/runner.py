@@ -119,6 +119,10 @@ def run_batch(
     output = Path(output)
     spec = sources.detect(Path(input_path), id_field, text_field, encoding)
     fmt = sinks.output_format(output, output_format)
+    if output.is_dir():
+        raise sources.BatchInputError(f"--output {output} is a folder: name the file to write, e.g. {output / 'coded.jsonl'}")
+    if output.resolve() == spec.path.resolve():
+        raise sources.BatchInputError("--output is the input file: choose another name")
     output.parent.mkdir(parents=True, exist_ok=True)
     fingerprint = {
         "input": str(spec.path.resolve()), "input_format": spec.format, "id_field": id_field,

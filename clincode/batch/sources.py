@@ -59,7 +59,29 @@ def detect(path: Path, id_field: str = "id", text_field: str = "text", encoding:
     spec = SourceSpec(path, fmt, id_field, text_field, encoding)
     if fmt == "parquet":
         _parquet_columns(spec)  # fail now, not after the workers have started
+    elif fmt == "jsonl":
+        _first_line_is_an_object(spec)
     return spec
+
+
+def _first_line_is_an_object(spec: SourceSpec) -> None:
+    """A file whose first record is not a JSON object is not JSON Lines at all (a JSON array, a
+    CSV renamed): say so now, rather than list every line of it as a malformed record."""
+    try:
+        with open(spec.path, "rb") as fh:
+            first = next((line for line in fh if line.strip()), None)
+    except OSError as exc:
+        raise BatchInputError(f"cannot read {spec.path}: {exc.strerror}") from None
+    if first is None:
+        return  # an empty file is an empty batch
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
+        hint = " (a JSON array: write one object per line)" if first.lstrip().startswith(b"[") else ""
+        raise BatchInputError(f"{spec.path}: the first line is not a JSON object{hint}; expected JSON Lines, "
+                              f"one {{\"{spec.id_field}\": ..., \"{spec.text_field}\": ...}} object per line")
 
 
 def count(spec: SourceSpec) -> int:

@@ -66,6 +66,13 @@ def batch(
             progress.stop()
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    except OSError as exc:  # disk full, no permission: what was committed is kept
+        if progress is not None:
+            progress.stop()
+        where = f" ({exc.filename})" if exc.filename else ""
+        console.print(f"[red]error:[/red] {exc.strerror or exc}{where}; the work committed so far is kept: "
+                      "fix this and run the same command again.")
+        raise typer.Exit(1) from None
     finally:
         if progress is not None:
             progress.stop()

@@ -62,3 +62,12 @@ def test_summary_counts_failures_by_reason(tmp_path, short_texts, batch_helpers)
 def test_bad_format_option(tmp_path, text_folder):
     result, output = _batch(text_folder, "--output", tmp_path / "o.csv", "--format", "csv")
     assert result.exit_code == 2 and "jsonl or parquet" in output
+
+
+def test_output_that_is_a_folder_or_the_input_is_refused(tmp_path, text_folder, batch_helpers):
+    result, output = _batch(text_folder, "--output", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in output
+    src = batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Angina."}])
+    result, output = _batch(src, "--output", src)
+    assert result.exit_code == 2 and "is the input file" in output
+    assert src.read_text(encoding="utf-8").startswith('{"id": "a"')  # untouched

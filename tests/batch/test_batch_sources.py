@@ -113,3 +113,14 @@ def test_whole_input_errors(tmp_path):
         sources.detect(tmp_path / "fake.parquet")
     with pytest.raises(BatchInputError, match="unknown text encoding"):
         sources.detect(tmp_path, encoding="klingon-8")
+
+
+def test_a_file_that_is_not_json_lines_is_refused_up_front(tmp_path):
+    array = tmp_path / "docs.json"
+    array.write_text('[{"id": "a", "text": "Angina."}]\n', encoding="utf-8")
+    with pytest.raises(BatchInputError, match="first line is not a JSON object.*JSON array"):
+        sources.detect(array)
+    csv_like = tmp_path / "docs.jsonl"
+    csv_like.write_text("id,text\na,Angina.\n", encoding="utf-8")
+    with pytest.raises(BatchInputError, match="expected JSON Lines"):
+        sources.detect(csv_like)
