@@ -78,6 +78,23 @@ def version(db, eid):
         return sv.load_episode(s, eid).version
 
 
+def first_difference(a, b, path="") -> str | None:
+    """Where two JSON-like values first differ (a readable assertion message)."""
+    if type(a) is not type(b):
+        return f"{path}: {a!r} != {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            d = first_difference(a.get(k), b.get(k), f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)} items"
+        return next((d for i, (x, y) in enumerate(zip(a, b)) if (d := first_difference(x, y, f"{path}[{i}]"))), None)
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
 def test_migrations_reach_head(db):
     assert current_revision(db.url) == head_revision()
 
@@ -102,21 +119,40 @@ def test_invalid_nhs_number_is_refused():
         record(nhs="9991000004")
 
 
-def test_run_coding_stores_engine_output(db, settings):
-    from clincode.coding.models import Document as EngineDocument
-    from clincode.engine import default_engine
+class Recorder:
+    """The real default engine, remembering what it returned and what it was given."""
 
+    def __init__(self):
+        from clincode.engine import default_engine
+
+        self.engine, self.calls = default_engine(), []
+
+    def code_episode(self, episode_id, documents):
+        result = self.engine.code_episode(episode_id, documents)
+        self.calls.append((episode_id, list(documents), result))
+        return result
+
+
+def test_run_coding_stores_engine_output(db, settings):
     eid = ingest(db)
+    engine = Recorder()
     with db.session() as s:
-        run = sv.run_coding(s, CODER, eid)
+        run = sv.run_coding(s, CODER, eid, engine=engine)
         doc_id = str(s.get(Episode, eid).documents[0].id)
         run_id = run.id
-    direct = default_engine().code_episode(str(eid), [EngineDocument(id=doc_id, text=SUMMARY, type="discharge_summary")])
+    (episode_id, documents, produced), = engine.calls
+    assert episode_id == str(eid)
+    assert [(d.id, d.type, d.text) for d in documents] == [(doc_id, "discharge_summary", SUMMARY)]
+    assert produced.diagnoses, "the engine codes the sample discharge summary"
     with db.session() as s:
         stored = sv.proposal(s, CODER, eid)
         ep = sv.get_episode(s, CODER, eid)
-        assert stored.model_dump() == direct.model_dump()
-        assert [c.code for c in sv.codes_of(ep, "proposed", "icd10")] == [d.code for d in direct.diagnoses]
+        assert first_difference(stored.model_dump(), produced.model_dump()) is None
+        for system, assignments in (("icd10", produced.diagnoses), ("opcs4", produced.procedures)):
+            rows = sv.codes_of(ep, "proposed", system)
+            assert [(c.code, c.primary, c.position) for c in rows] == [
+                (a.code, a.primary, i) for i, a in enumerate(assignments, start=1)]
+            assert [c.evidence for c in rows] == [[e.model_dump() for e in a.evidence] for a in assignments]
         assert sv.latest_run(s, eid).id == run_id
         assert ep.status == "proposed"
 
