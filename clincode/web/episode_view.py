@@ -6,7 +6,7 @@ yet taken into them; every row links to the words in the documents that support 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from markupsafe import Markup
 
@@ -66,6 +66,7 @@ class DocumentView:
     meta: str
     html: Markup
     missing: list[Span]
+    newer_than_engine: bool = False
 
 
 @dataclass
@@ -94,6 +95,10 @@ class EpisodeView:
     has_run: bool = False
     spell_start: date | None = None
     spell_end: date | None = None
+
+    @property
+    def new_documents(self) -> list[DocumentView]:
+        return [d for d in self.documents if d.newer_than_engine]
 
     @property
     def unreviewed(self) -> int:
@@ -153,7 +158,7 @@ def _age(birth: date | None, on: date | None) -> str | None:
 
 
 def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
-          finalise_problems: list[str] | None = None) -> EpisodeView:
+          finalise_problems: list[str] | None = None, engine_ran_at: datetime | None = None) -> EpisodeView:
     spell, patient = episode.spell, episode.spell.patient
     admitted = local_date(spell.admission_date)
     discharged = local_date(spell.discharge_date)
@@ -214,7 +219,9 @@ def build(episode: Episode, *, today: date, rules: DeadlineRules, proposal=None,
             doc.source_system if doc.source_system and doc.source_system != "unknown" else "",
             when(doc.authored_at, with_time=True),
         ) if p)
-        documents.append(DocumentView(doc.id, doc.title or kind, meta, html, missing))
+        # A document that arrived (or was amended) after the engine ran, e.g. a late histology report.
+        newer = bool(engine_ran_at and doc.received_at and doc.received_at > engine_ran_at)
+        documents.append(DocumentView(doc.id, doc.title or kind, meta, html, missing, newer))
 
     facts = [
         ("NHS number", nhs_number_display(patient.nhs_number)),

@@ -319,3 +319,23 @@ def test_every_count_at_a_glance_matches_the_list_it_opens(store, settings):
         total = re.search(r"of ([\d,]+) episodes", listed)
         shown = int(total.group(1).replace(",", "")) if total else 0
         assert shown == int(number.replace(",", "")), f"{label}: count {number}, list {shown}"
+
+
+def test_a_document_arriving_after_the_engine_ran_is_flagged(store, settings):
+    from datetime import datetime, timezone
+
+    from clincode.store.models import CodingRun
+    from clincode.store.records import DocumentData
+
+    db, ids, _ = store
+    with db.session() as session:  # a coding run recorded before the histology report arrives
+        session.add(CodingRun(episode_id=ids[13], requested_by="cara", created_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                              result={"id": str(ids[13]), "diagnoses": [], "procedures": [], "queries": [], "warnings": []}))
+    with db.session() as session:
+        episode = services.get_episode(session, Actor("cara", "coder"), ids[13])
+        services.add_document(session, services.INTEGRATION, episode, DocumentData(
+            doc_type="histopathology", title="Histopathology report", text="Gallbladder: chronic cholecystitis.",
+            source_system="LIMS", external_id="late-histology-1"))
+    client = client_for(store, settings, "cara")
+    html = client.get(f"/episodes/{ids[13]}").text
+    assert "Histopathology report arrived after the engine ran" in html and "New since the engine ran" in html

@@ -39,7 +39,9 @@ Version = Annotated[int | None, Form()]
 def screen_context(request: Request, session: Session, user: WebUser, episode_id: int, **extra) -> dict:
     episode = services.get_episode(session, user.actor, episode_id)
     proposal = services.proposal(session, user.actor, episode_id)
+    run = services.latest_run(session, episode_id) if proposal is not None else None
     view = build(episode, today=request.app.state.today(), rules=request.app.state.rules, proposal=proposal,
+                 engine_ran_at=run.created_at if run else None,
                  finalise_problems=services.finalise_problems(episode) if episode.status != "finalised" else [])
     dq = services.list_dq_issues(session, user.actor, episode_id=episode_id) if user.may("dq:read") else []
     next_up = next_to_code(session, user, episode_id) if episode.status == "finalised" else None
