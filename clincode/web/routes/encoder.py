@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 
 from ...classification import load_classifications
-from ...store.code_checks import normalise_code
 from ..app import render
 from ..auth import Reader
 
@@ -31,7 +30,10 @@ def find(text: str, system: str) -> list[Hit]:
     clf = load_classifications()
     table = clf.table(system)
     hits: list[Hit] = []
-    direct = table.get(normalise_code(text))
+    try:
+        direct = table.get(table.normalise(text).code.code)
+    except (ValueError, AttributeError):  # CodeError: not a code, so the words are searched
+        direct = None
     if direct is not None and direct.kind.value not in ("chapter", "block"):
         hits.append(Hit(direct.code, direct.title, None, getattr(direct, "current", True)))
     search = getattr(clf, "search", None)
