@@ -65,9 +65,18 @@ def code_rows(ids, texts, settings_json: str, all_findings: bool) -> dict[str, l
     engine = _engine(settings_json)
     columns: dict[str, list] = {name: [] for name in RESULT_COLUMNS}
     for doc_id, text in zip(ids, texts):
-        if doc_id is None or str(doc_id).strip() == "":
+        if isinstance(text, (bytes, bytearray)):  # a binary column: UTF-8, as the local batch reads files
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text, doc_error = None, f"encoding: not valid UTF-8 at byte {exc.start}"
+            else:
+                doc_error = None
+        else:
+            doc_error = None
+        if _missing(doc_id) or doc_error:
             row = {name: None for name in RESULT_COLUMNS}
-            row["coding_error"] = "missing_id: the row has no id"
+            row["coding_error"] = "missing_id: the row has no id" if _missing(doc_id) else doc_error
         else:
             line, failure = code_document(engine, str(doc_id), text, all_findings, max_bytes)
             if failure is not None:
@@ -78,6 +87,20 @@ def code_rows(ids, texts, settings_json: str, all_findings: bool) -> dict[str, l
         for name in RESULT_COLUMNS:
             columns[name].append(row[name])
     return columns
+
+
+def _missing(value) -> bool:
+    """No id: null, pandas' NA/NaN (a null in a numeric column), or blank."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    try:
+        import pandas as pd
+
+        if value is pd.NA:
+            return True
+    except ImportError:  # pragma: no cover - pandas comes with the Spark extra
+        pass
+    return str(value).strip() == ""
 
 
 def code_dataframe(df, text_col: str = "text", id_col: str = "id", *, all_findings: bool = False,
@@ -109,12 +132,15 @@ def code_dataframe(df, text_col: str = "text", id_col: str = "id", *, all_findin
     settings_json = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
     schema = StructType(list(df.schema.fields) + result_schema(prefix))
     names = [prefix + c for c in RESULT_COLUMNS]
+    # An integer id column with nulls reaches pandas as floats (1.0): keep the ids as written ("1").
+    integral_id = df.schema[id_col].dataType.typeName() in ("byte", "short", "integer", "long")
 
     def code_partition(batches: Iterator) -> Iterator:
         import pandas as pd
 
         for pdf in batches:
-            columns = code_rows(pdf[id_col].tolist(), pdf[text_col].tolist(), settings_json, all_findings)
+            ids = pdf[id_col].astype("Int64").tolist() if integral_id else pdf[id_col].tolist()
+            columns = code_rows(ids, pdf[text_col].tolist(), settings_json, all_findings)
             pdf = pdf.copy()
             for name, (key, values) in zip(names, columns.items()):
                 # a nullable integer, so a failed row's null is not turned into a float NaN

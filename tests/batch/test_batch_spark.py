@@ -72,3 +72,15 @@ def test_clear_errors_for_missing_and_clashing_columns(spark, settings):
     out = code_dataframe(df, id_col="note_id", settings=settings, prefix="clincode_")
     row = out.collect()[0]
     assert row["diagnoses"] == "I20.9" and json.loads(row["clincode_coding_json"])["id"] == "a"
+
+
+def test_integer_ids_with_nulls_and_binary_text(spark, settings):
+    from clincode.batch.spark import code_dataframe
+
+    df = spark.createDataFrame([(7, bytearray("Angina.", "utf-8")), (None, bytearray(b"Gout.")),
+                                (9, bytearray(b"caf\xe9"))], "note_id long, body binary")
+    got = {bytes(r["body"]): r for r in code_dataframe(df, text_col="body", id_col="note_id",
+                                                        settings=settings).collect()}
+    assert json.loads(got[b"Angina."]["coding_json"])["id"] == "7"  # not "7.0"
+    assert got[b"Gout."]["coding_error"].startswith("missing_id")
+    assert got[b"caf\xe9"]["coding_error"].startswith("encoding")
