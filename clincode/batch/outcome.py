@@ -53,20 +53,46 @@ def check_text(text: str | None, max_bytes: int) -> tuple[str, str] | None:
     return None
 
 
-def code_document(engine, doc_id: str, text: str | None, all_findings: bool,
+# An episode's documents as the batch carries them: (document id, text, document type).
+EpisodeDocuments = list[tuple[str, str | None, str | None]]
+
+
+def episode_documents(episode_id: str, content: "str | None | EpisodeDocuments", max_bytes: int):
+    """The engine's Documents for a batch item, or ``(reason, detail)`` when they cannot be coded.
+
+    ``content`` is one text (the document is the episode, as in ``clincode code``) or the list of
+    an episode's documents (a discharge summary, its operation note, the histology ...). Empty
+    documents of a multi-document episode are left out; the episode fails only if none has text.
+    """
+    from ..coding import Document
+
+    if not isinstance(content, list):
+        problem = check_text(content, max_bytes)
+        return problem or [Document(id=episode_id, text=content)]
+    documents = []
+    for doc_id, text, doc_type in content:
+        problem = check_text(text, max_bytes)
+        if problem is not None and problem[0] == EMPTY:
+            continue
+        if problem is not None:
+            return problem[0], f"document {doc_id}: {problem[1]}"
+        documents.append(Document(id=doc_id, text=text, type=doc_type))
+    return documents or (EMPTY, f"none of the episode's {len(content)} documents has text")
+
+
+def code_document(engine, doc_id: str, text: "str | None | EpisodeDocuments", all_findings: bool,
                   max_bytes: int) -> tuple[str | None, Failure | None]:
-    """Code one document as one episode: ``(json_line, None)`` or ``(None, failure)``.
+    """Code one document (or one episode's documents) as one episode: ``(json_line, None)`` or
+    ``(None, failure)``.
 
     Never raises for a bad document: an engine exception becomes an ``engine_error`` failure
     carrying the exception and the innermost frames, so one odd document cannot stop a batch.
     """
-    from ..coding import Document
-
-    problem = check_text(text, max_bytes)
-    if problem is not None:
-        return None, Failure(doc_id, *problem)
+    documents = episode_documents(doc_id, text, max_bytes)
+    if isinstance(documents, tuple):
+        return None, Failure(doc_id, *documents)
     try:
-        episode = engine.code_episode(doc_id, [Document(id=doc_id, text=text)], all_findings=all_findings)
+        episode = engine.code_episode(doc_id, documents, all_findings=all_findings)
         return json.dumps(episode.model_dump(mode="json"), ensure_ascii=False), None
     except Exception as exc:  # noqa: BLE001 - any engine bug must become a recorded failure
         frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)

@@ -37,7 +37,7 @@ class EngineLoadError(RuntimeError):
 class Task:
     seq: int
     id: str
-    text: str | None
+    text: object  # one text, or an episode's documents (see outcome.EpisodeDocuments)
     source: str
     attempts: int = 0
 
@@ -171,7 +171,8 @@ class WorkerPool:
             if task is None:
                 break
             tasks.append(task)
-            size += len(task.text or "")
+            text = task.text or ""
+            size += sum(len(t or "") for _, t, _ in text) if isinstance(text, list) else len(text)
         return tasks
 
     # --- results ------------------------------------------------------------------------------

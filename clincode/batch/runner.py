@@ -102,6 +102,7 @@ def run_batch(
     id_field: str = "id",
     text_field: str = "text",
     encoding: str = "utf-8",
+    folder_per_episode: bool = False,
     settings: Settings | None = None,
     restart: bool = False,
     timeout: float = 600.0,
@@ -117,7 +118,7 @@ def run_batch(
     """
     settings = settings or get_settings()
     output = Path(output)
-    spec = sources.detect(Path(input_path), id_field, text_field, encoding)
+    spec = sources.detect(Path(input_path), id_field, text_field, encoding, folder_per_episode)
     fmt = sinks.output_format(output, output_format)
     if output.is_dir():
         raise sources.BatchInputError(f"--output {output} is a folder: name the file to write, e.g. {output / 'coded.jsonl'}")
@@ -127,6 +128,7 @@ def run_batch(
     fingerprint = {
         "input": str(spec.path.resolve()), "input_format": spec.format, "id_field": id_field,
         "text_field": text_field, "encoding": encoding, "all_findings": all_findings,
+        "folder_per_episode": folder_per_episode,
         "output_format": fmt, "clincode": clincode_version,
     }
     report = BatchReport(output, sinks.failures_path(output))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import outcome
-from .outcome import Failure
+from .outcome import EpisodeDocuments, Failure
 
 
 class BatchInputError(ValueError):
@@ -23,8 +23,8 @@ class BatchInputError(ValueError):
 
 @dataclass(slots=True)
 class Record:
-    id: str  # the record key: the document id, or a stand-in naming where a bad record sits
-    text: str | None
+    id: str  # the record key: the episode id, or a stand-in naming where a bad record sits
+    text: str | EpisodeDocuments | None  # one document's text, or an episode's documents
     source: str  # "notes/a.txt", "line 17", "row 4032"
     failure: Failure | None = None
 
@@ -36,9 +36,11 @@ class SourceSpec:
     id_field: str = "id"
     text_field: str = "text"
     encoding: str = "utf-8"
+    folder_per_episode: bool = False  # each sub-folder's .txt files are one episode
 
 
-def detect(path: Path, id_field: str = "id", text_field: str = "text", encoding: str = "utf-8") -> SourceSpec:
+def detect(path: Path, id_field: str = "id", text_field: str = "text", encoding: str = "utf-8",
+           folder_per_episode: bool = False) -> SourceSpec:
     """Work out the input format from the path, checking it can be read at all."""
     path = Path(path)
     if not path.exists():
@@ -56,7 +58,9 @@ def detect(path: Path, id_field: str = "id", text_field: str = "text", encoding:
         "".encode(encoding)
     except LookupError:
         raise BatchInputError(f"unknown text encoding: {encoding!r}") from None
-    spec = SourceSpec(path, fmt, id_field, text_field, encoding)
+    if folder_per_episode and fmt != "folder":
+        raise BatchInputError("--folder-per-episode needs a folder as input")
+    spec = SourceSpec(path, fmt, id_field, text_field, encoding, folder_per_episode)
     if fmt == "parquet":
         _parquet_columns(spec)  # fail now, not after the workers have started
     elif fmt == "jsonl":
@@ -87,6 +91,8 @@ def _first_line_is_an_object(spec: SourceSpec) -> None:
 def count(spec: SourceSpec) -> int:
     """How many records the source holds (for the progress bar), without decoding them."""
     if spec.format == "folder":
+        if spec.folder_per_episode:
+            return sum(1 for _ in _episode_items(spec.path))
         return sum(1 for _ in _text_files(spec.path))
     if spec.format == "jsonl":
         n = 0
@@ -119,12 +125,44 @@ def _text_files(folder: Path) -> Iterator[Path]:
     return iter(sorted(p for p in folder.rglob("*.txt") if p.is_file()))
 
 
+def _episode_items(folder: Path) -> Iterator[Path]:
+    """Sub-folders holding .txt files (one episode each), and loose .txt files (one each), sorted."""
+    for item in sorted(folder.iterdir()):
+        if item.is_dir() and next(_text_files(item), None) is not None:
+            yield item
+        elif item.is_file() and item.suffix == ".txt":
+            yield item
+
+
 def _read_folder(spec: SourceSpec, max_bytes: int) -> Iterator[Record]:
+    if spec.folder_per_episode:
+        yield from _read_episode_folders(spec, max_bytes)
+        return
     for path in _text_files(spec.path):
         rel = path.relative_to(spec.path)
         # The id is the file name without .txt (its folder too when nested), as `clincode code` uses.
         doc_id = rel.with_suffix("").as_posix()
         yield _file_record(path, doc_id, str(rel), spec.encoding, max_bytes)
+
+
+def _read_episode_folders(spec: SourceSpec, max_bytes: int) -> Iterator[Record]:
+    for item in _episode_items(spec.path):
+        episode_id = item.relative_to(spec.path).with_suffix("").as_posix() if item.is_file() else item.name
+        if item.is_file():
+            yield _file_record(item, episode_id, item.name, spec.encoding, max_bytes)
+            continue
+        documents: EpisodeDocuments = []
+        failure = None
+        for path in _text_files(item):
+            name = path.relative_to(item).as_posix()
+            record = _file_record(path, name, f"{item.name}/{name}", spec.encoding, max_bytes)
+            if record.failure is not None and record.failure.reason != outcome.EMPTY:
+                # One unreadable document makes the episode incomplete: code none of it, say which.
+                failure = Failure(episode_id, record.failure.reason, f"document {name}: {record.failure.detail}",
+                                  item.name)
+                break
+            documents.append((name, record.text, None))
+        yield Record(episode_id, None if failure else documents, item.name, failure)
 
 
 def _file_record(path: Path, doc_id: str, source: str, encoding: str, max_bytes: int) -> Record:
@@ -184,6 +222,8 @@ def _jsonl_record(raw: bytes, lineno: int, spec: SourceSpec) -> Record:
         return Record(bad_key, None, source, Failure(
             bad_key, outcome.MISSING_ID, f"line {lineno} has no {spec.id_field!r} field", source))
     doc_id = str(doc_id)
+    if "documents" in obj and spec.text_field not in obj:
+        return _episode_record(doc_id, obj["documents"], source, spec)
     text = obj.get(spec.text_field)
     if text is not None and not isinstance(text, str):
         return Record(doc_id, None, source, Failure(
@@ -192,6 +232,21 @@ def _jsonl_record(raw: bytes, lineno: int, spec: SourceSpec) -> Record:
         return Record(doc_id, None, source, Failure(
             doc_id, outcome.EMPTY, f"line {lineno} has no {spec.text_field!r} field", source))
     return Record(doc_id, text, source)
+
+
+def _episode_record(episode_id: str, items, source: str, spec: SourceSpec) -> Record:
+    """``{"id": ..., "documents": [{"id": ..., "type": ..., "text": ...}, ...]}``: one episode."""
+    if not isinstance(items, list) or not items:
+        return Record(episode_id, None, source, Failure(
+            episode_id, outcome.MALFORMED, "'documents' must be a non-empty list of objects", source))
+    documents: EpisodeDocuments = []
+    for n, item in enumerate(items):
+        text = item.get(spec.text_field) if isinstance(item, dict) else None
+        if not isinstance(text, str) and text is not None:
+            return Record(episode_id, None, source, Failure(
+                episode_id, outcome.MALFORMED, f"documents[{n}] has no {spec.text_field!r} text", source))
+        documents.append((str(item.get("id") or f"{episode_id}-{n + 1}"), text, item.get("type")))
+    return Record(episode_id, documents, source)
 
 
 def _id_of(line: str, id_field: str) -> str | None:

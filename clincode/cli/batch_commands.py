@@ -36,6 +36,7 @@ def batch(
     id_column: Annotated[str, typer.Option("--id-column", help="id field of JSON Lines / Parquet input")] = "id",
     text_column: Annotated[str, typer.Option("--text-column", help="text field of JSON Lines / Parquet input")] = "text",
     encoding: Annotated[str, typer.Option("--encoding", help="encoding of .txt files (e.g. cp1252)")] = "utf-8",
+    folder_per_episode: Annotated[bool, typer.Option("--folder-per-episode", help="each sub-folder's documents are one episode")] = False,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="seconds allowed per document")] = 600.0,
     restart: Annotated[bool, typer.Option("--restart", help="discard this output's checkpoint and start over")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="no progress bar")] = False,
@@ -59,7 +60,7 @@ def batch(
             progress.start()
         report = run_batch(input_path, output, workers=workers, all_findings=all_findings,
                            output_format=output_format, id_field=id_column, text_field=text_column,
-                           encoding=encoding, restart=restart, timeout=timeout, commit_every=commit_every,
+                           encoding=encoding, folder_per_episode=folder_per_episode, restart=restart, timeout=timeout, commit_every=commit_every,
                            progress=progress)
     except (BatchInputError, CheckpointMismatch, EngineLoadError, FileNotFoundError) as exc:
         if progress is not None:

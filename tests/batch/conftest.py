@@ -70,7 +70,11 @@ engine = CodingEngine()
 for line in sys.stdin:
     doc = json.loads(line)
     started = time.perf_counter()
-    episode = engine.code_episode(doc["id"], [Document(id=doc["id"], text=doc["text"])])
+    if isinstance(doc["text"], list):  # an episode's documents: [document id, text, type]
+        documents = [Document(id=i, text=t, type=k) for i, t, k in doc["text"] if t and t.strip()]
+    else:
+        documents = [Document(id=doc["id"], text=doc["text"])]
+    episode = engine.code_episode(doc["id"], documents)
     print(json.dumps({"id": doc["id"], "line": json.dumps(episode.model_dump(mode="json"), ensure_ascii=False),
                       "seconds": time.perf_counter() - started}))
 """

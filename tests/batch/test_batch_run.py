@@ -152,3 +152,24 @@ def test_a_worker_that_cannot_load_the_engine_stops_the_batch_with_a_clear_error
     bad = Settings(classification_dir=tmp_path / "no-such-release")
     with pytest.raises(EngineLoadError, match="could not load the coding engine"):
         run_batch(text_folder, tmp_path / "coded.jsonl", workers=1, settings=bad)
+
+
+def test_folder_per_episode_codes_each_episode_from_all_its_documents(tmp_path, settings, short_texts, batch_helpers):
+    folder = tmp_path / "episodes"
+    episodes = []
+    for n in range(3):
+        ep = folder / f"episode-{n}"
+        ep.mkdir(parents=True)
+        docs = short_texts[10 + 2 * n: 12 + 2 * n]
+        for doc_id, text in docs:
+            (ep / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        episodes.append((ep.name, sorted((f"{i}.txt", t, None) for i, t in docs)))
+    out = tmp_path / "coded.jsonl"
+    report = run_batch(folder, out, workers=1, settings=settings, folder_per_episode=True)
+    assert (report.coded, report.failed) == (3, 0)
+    lines = _by_id(batch_helpers.read_lines(out))
+    expected = batch_helpers.engine_lines(settings, [(i, [list(d) for d in docs]) for i, docs in episodes])
+    batch_helpers.assert_same_coding(lines, expected, settings, [(i, [list(d) for d in docs]) for i, docs in episodes])
+    for episode_id, docs in episodes:  # the evidence points into each of the episode's documents
+        cited = {e["document"] for d in json.loads(lines[episode_id])["diagnoses"] for e in d["evidence"]}
+        assert cited <= {name for name, _, _ in docs}

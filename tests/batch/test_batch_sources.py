@@ -124,3 +124,40 @@ def test_a_file_that_is_not_json_lines_is_refused_up_front(tmp_path):
     csv_like.write_text("id,text\na,Angina.\n", encoding="utf-8")
     with pytest.raises(BatchInputError, match="expected JSON Lines"):
         sources.detect(csv_like)
+
+
+def test_folder_per_episode_groups_each_sub_folder(tmp_path):
+    (tmp_path / "ep1").mkdir()
+    (tmp_path / "ep1" / "discharge.txt").write_text("Cholecystitis.", encoding="utf-8")
+    (tmp_path / "ep1" / "op_note.txt").write_text("Laparoscopic cholecystectomy.", encoding="utf-8")
+    (tmp_path / "ep1" / "blank.txt").write_text("", encoding="utf-8")
+    (tmp_path / "ep2").mkdir()
+    (tmp_path / "ep2" / "letter.txt").write_bytes(b"Caf\xe9")
+    (tmp_path / "empty-folder").mkdir()
+    (tmp_path / "loose.txt").write_text("Asthma.", encoding="utf-8")
+    spec = sources.detect(tmp_path, folder_per_episode=True)
+    records = list(sources.read(spec, max_bytes=10_000))
+    assert sources.count(spec) == 3
+    assert records[0].id == "ep1" and records[0].failure is None
+    assert records[0].text == [("blank.txt", "", None), ("discharge.txt", "Cholecystitis.", None),
+                               ("op_note.txt", "Laparoscopic cholecystectomy.", None)]
+    assert records[1].id == "ep2" and records[1].failure.reason == "encoding"
+    assert "document letter.txt" in records[1].failure.detail
+    assert (records[2].id, records[2].text) == ("loose", "Asthma.")  # a loose file is its own episode
+    jsonl = tmp_path / "ep1.jsonl"
+    jsonl.write_text('{"id": "a", "text": "b"}\n', encoding="utf-8")
+    with pytest.raises(BatchInputError, match="needs a folder"):
+        sources.detect(jsonl, folder_per_episode=True)
+
+
+def test_jsonl_episode_with_several_documents(tmp_path):
+    path = tmp_path / "episodes.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"id": "E1", "documents": [{"id": "ds", "type": "discharge summary", "text": "Sepsis."},
+                                              {"text": "Blood cultures grew E. coli."}]}),
+        json.dumps({"id": "E2", "documents": [{"id": "x", "text": 5}]}),
+        json.dumps({"id": "E3", "documents": []}),
+    ]) + "\n", encoding="utf-8")
+    _, records = _read(path)
+    assert records[0].text == [("ds", "Sepsis.", "discharge summary"), ("E1-2", "Blood cultures grew E. coli.", None)]
+    assert [r.failure.reason for r in records[1:]] == ["malformed_record", "malformed_record"]
