@@ -189,9 +189,11 @@ def test_accept_amend_add_remove(db, settings):
 
 @pytest.mark.parametrize("code,primary,reason", [
     ("K80", False, "subdivided"),
-    ("K99.9", False, "not a code"),
-    ("K80-K87", False, "heading, not a code"),
-    ("X59.9", True, "external cause"),
+    ("K99.9", False, "no ICD-10 (UK) category"),
+    ("K80.9", False, "not in ICD-10 (UK)"),
+    ("K80-K87", False, "is not an ICD-10 code"),
+    ("X59.9", True, "not valid as primary"),
+    ("N40", False, "male patients only"),  # the test patient is female
     ("G63.0", True, "asterisk"),
     ("D63.8", True, "asterisk"),
 ])
@@ -206,7 +208,7 @@ def test_invalid_codes_are_refused_with_reason(db, settings, code, primary, reas
 def test_opcs_site_code_cannot_be_main_procedure(db, settings):
     eid = coded(db, settings)
     with db.session() as s:
-        with pytest.raises(InvalidCode, match="cannot be the main procedure"):
+        with pytest.raises(InvalidCode, match="not valid as primary"):
             sv.add_code(s, CODER, eid, sv.load_episode(s, eid).version, "opcs4", "Z94.2", primary=True)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ...classification import System, load_classifications
 from ...coding.models import CodedEpisode
 from ...coding.models import Document as EngineDocument
-from ..code_checks import check_code
+from ..code_checks import check_for_episode
 from ..errors import EpisodeLocked, InvalidCode, NotFound, StoreError, ValidationFailed
 from ..models import ClinicianQuery, CodingRun, Episode, EpisodeCode, utcnow
 from ._common import Actor, audit, episode_for_change, load_episode, require, snapshot, touch
@@ -156,7 +156,7 @@ def add_code(session: Session, actor: Actor, episode_id: int, expected_version: 
     require(actor, "episodes:code")
     episode = episode_for_change(session, episode_id, expected_version)
     system = System(system)
-    check = check_code(load_classifications(), system, code, primary=primary)
+    check = check_for_episode(load_classifications(), episode, system, code, primary=primary)
     if not check.ok:
         raise InvalidCode(check.code, check.problems)
     finals = codes_of(episode, "final", system)
@@ -164,7 +164,8 @@ def add_code(session: Session, actor: Actor, episode_id: int, expected_version: 
         raise ValidationFailed(f"{check.code} is already coded on this episode")
     row = EpisodeCode(stage="final", system=system.value, code=check.code, title=check.title, primary=primary,
                       position=(position - 0.5) if position else len(finals) + 1, performed_on=performed_on,
-                      qualifies=qualifies, evidence=[], rationale=[f"entered by {actor.username}"] + ([reason] if reason else []),
+                      qualifies=qualifies, evidence=[], rationale=[f"entered by {actor.username}"] + ([reason] if reason else [])
+                      + [f"check: {w}" for w in check.warnings],
                       source="coder", assigned_by=actor.username, assigned_at=utcnow())
     if primary:
         for f in finals:
@@ -188,7 +189,8 @@ def amend_code(session: Session, actor: Actor, episode_id: int, expected_version
     before = snapshot(row, _CODE_FIELDS)
     will_be_primary = row.primary if primary is None else primary
     if code is not None or (primary and not row.primary):
-        check = check_code(load_classifications(), row.system, code or row.code, primary=will_be_primary)
+        check = check_for_episode(load_classifications(), episode, row.system, code or row.code,
+                                  primary=will_be_primary)
         if not check.ok:
             raise InvalidCode(check.code, check.problems)
         if check.code != row.code:
@@ -276,7 +278,7 @@ def finalise_problems(episode: Episode) -> list[str]:
     if procedures and sum(p.primary for p in procedures) != 1:
         problems.append("exactly one procedure must be the main procedure")
     for c in diagnoses + procedures:
-        check = check_code(clf, c.system, c.code, primary=c.primary)
+        check = check_for_episode(clf, episode, c.system, c.code, primary=c.primary)
         problems.extend(f"{c.code}: {p}" for p in check.problems)
     open_queries = [q for q in episode.queries if q.status == "open"]
     if open_queries:
