@@ -143,10 +143,11 @@ def _patient(msg) -> PatientData:
             nhs = ident
         elif id_type in ("MR", "PI", "PN") or local is None:
             local = ident
+    born = _ts(_er7(pid.pid_7), "PID-7")
     try:
         return PatientData(nhs_number=nhs, local_patient_id=local, family_name=_component(pid.pid_5, 1) or None,
                            given_name=_component(pid.pid_5, 2) or None,
-                           birth_date=(_ts(_er7(pid.pid_7), "PID-7") or None) and _ts(_er7(pid.pid_7), "PID-7").date(),
+                           birth_date=born.date() if born else None,
                            sex=_SEX.get(_value(pid.pid_8).upper()[:1]) if _value(pid.pid_8) else None)
     except ValidationError as exc:  # its str() would echo the input: keep only the message
         raise MessageRejected("PID: " + "; ".join(

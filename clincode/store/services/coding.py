@@ -196,7 +196,7 @@ def amend_code(session: Session, actor: Actor, episode_id: int, expected_version
         if check.code != row.code:
             if any(f.code == check.code for f in codes_of(episode, "final", row.system) if f is not row):
                 raise ValidationFailed(f"{check.code} is already coded on this episode")
-            row.code, row.title, row.source, row.evidence = check.code, check.title, "coder", row.evidence
+            row.code, row.title, row.source = check.code, check.title, "coder"
             row.assigned_by, row.assigned_at = actor.username, utcnow()
     if primary is not None:
         if primary:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ..errors import NotFound, ValidationFailed
 from ..models import ClinicianQuery, Document, Episode, Patient, Spell
 from ..records import DocumentData, EpisodeData, EpisodeRecord, PatientData, SpellData
-from ._common import Actor, audit, load_episode, require, snapshot, touch
+from ._common import Actor, audit, episode_for_change, load_episode, require, snapshot, touch
 
 STATUSES = ("uncoded", "proposed", "in_progress", "finalised")
 _PATIENT_FIELDS = ("nhs_number", "local_patient_id", "family_name", "given_name", "birth_date", "sex")
@@ -129,8 +129,6 @@ def assign_episode(session: Session, actor: Actor, episode_id: int, username: st
                    expected_version: int | None = None) -> Episode:
     """Give an episode to a coder (None: back to the pool)."""
     require(actor, "episodes:code")
-    from ._common import episode_for_change
-
     episode = episode_for_change(session, episode_id, expected_version)
     before = {"assigned_to": episode.assigned_to}
     episode.assigned_to = username
