@@ -13,12 +13,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-
-from ..config import Settings, get_settings
-from ..store.db import Database
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..config import Settings, get_settings
+from ..store.db import Database
 from ..store.errors import StoreError, VersionConflict
 from .routes import audit, coding, data_quality, episodes, export, ingest, queries, reports, users
 

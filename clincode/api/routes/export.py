@@ -14,7 +14,6 @@ from ...interfaces.fhir_out import episode_bundle
 from ...store import services as sv
 from ...store.errors import ValidationFailed
 from ...store.models import Episode, Spell
-from ...store.services._common import audit
 from ..deps import SessionDep, commit, needs
 
 router = APIRouter(prefix="/export", tags=["export"])
@@ -26,7 +25,7 @@ def episode_fhir(episode_id: int, session: SessionDep, actor: needs("export:read
     if not episode.finalised:
         raise ValidationFailed(f"episode {episode_id} is not finalised: only finalised coding is exported")
     bundle = episode_bundle(episode)
-    audit(session, actor, "export_fhir", "episode", episode_id, episode_id=episode_id)
+    sv.audit(session, actor, "export_fhir", "episode", episode_id, episode_id=episode_id)
     commit(session)
     return Response(json.dumps(bundle), media_type="application/fhir+json")
 
@@ -42,7 +41,7 @@ def cds_csv(session: SessionDep, actor: needs("export:read"), finalised_from: da
         q = q.where(Episode.finalised_at <= finalised_to)
     episodes = list(session.scalars(q.order_by(Episode.id).limit(limit)))
     # Who took patient-level data out, and which episodes, is itself audited.
-    audit(session, actor, "export_cds", "export", None, after={"episodes": [e.id for e in episodes]})
+    sv.audit(session, actor, "export_cds", "export", None, after={"episodes": [e.id for e in episodes]})
     commit(session)
     return Response(write_csv(episodes), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="clincode_cds_apc.csv"'})

@@ -6,7 +6,7 @@ permission (``clincode.store.roles``), applies the optimistic lock where an epis
 and writes the audit trail. Errors are ``clincode.store.errors`` exceptions whose message is fit
 to show a coder.
 """
-from ._common import ENGINE_RUNNER, INTEGRATION, SYSTEM, SYSTEM_READER, Actor, require
+from ._common import ENGINE_RUNNER, INTEGRATION, SYSTEM, SYSTEM_READER, Actor, audit, require
 from .coding import (
     EngineFailed, accept_proposal, add_code, amend_code, codes_of, finalise, finalise_problems, latest_run,
     open_queries, proposal, reject_proposal, remove_code, reopen, run_coding,
@@ -24,7 +24,7 @@ from .queries import (
 from .users import authenticate, create_user, get_user, hash_token, issue_token, list_users, revoke_tokens, set_role
 
 __all__ = [
-    "Actor", "SYSTEM", "INTEGRATION", "SYSTEM_READER", "ENGINE_RUNNER", "require",
+    "Actor", "SYSTEM", "INTEGRATION", "SYSTEM_READER", "ENGINE_RUNNER", "audit", "require",
     "EngineFailed", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
     "latest_run", "open_queries", "proposal", "reject_proposal", "remove_code", "reopen", "run_coding",
     "STATUSES", "WorklistFilters", "WorklistPage", "add_document", "assign_episode", "episode_label",
