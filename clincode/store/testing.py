@@ -71,3 +71,25 @@ def temporary_database(backend: str = "sqlite", *, migrate: bool = True) -> Iter
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+def db_fixture():
+    """A pytest fixture ``db``: each test runs on SQLite and on PostgreSQL, in a fresh migrated
+    database. PostgreSQL unreachable: the variant fails under ``CI`` and is skipped locally.
+
+    In a conftest: ``db = db_fixture()``.
+    """
+    import pytest
+
+    @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+    def db(request):
+        if request.param == "postgresql":
+            reason = postgres_available()
+            if reason:
+                if os.environ.get("CI"):
+                    pytest.fail(f"PostgreSQL is required in CI but not reachable: {reason}")
+                pytest.skip(f"PostgreSQL not reachable: {reason}")
+        with temporary_database(request.param) as database:
+            yield database
+
+    return db

@@ -2,26 +2,14 @@
 user and token per role."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from fastapi.testclient import TestClient
 
 from clincode.store.roles import Role
 from clincode.store.services import SYSTEM, create_user, issue_token
-from clincode.store.testing import postgres_available, temporary_database
+from clincode.store.testing import db_fixture
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request):
-    if request.param == "postgresql":
-        reason = postgres_available()
-        if reason:
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is required in CI but not reachable: {reason}")
-            pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with temporary_database(request.param) as database:
-        yield database
+db = db_fixture()
 
 
 @pytest.fixture

@@ -1,20 +1,4 @@
 """Every store test runs on SQLite and on PostgreSQL, each in a fresh migrated database."""
-from __future__ import annotations
+from clincode.store.testing import db_fixture
 
-import os
-
-import pytest
-
-from clincode.store.testing import postgres_available, temporary_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request):
-    if request.param == "postgresql":
-        reason = postgres_available()
-        if reason:
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is required in CI but not reachable: {reason}")
-            pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with temporary_database(request.param) as database:
-        yield database
+db = db_fixture()
