@@ -1,4 +1,7 @@
-"""Spark (local[2]): code_dataframe gives the same results as the single-process engine and batch."""
+"""Spark (local[2]): code_dataframe gives the same results as the engine in a single process.
+
+(The local batch is checked against the same single-process reference in test_batch_run.py.)
+"""
 from __future__ import annotations
 
 import json
@@ -31,7 +34,6 @@ def spark():
 
 def test_spark_results_equal_single_process_results(spark, settings, short_texts, batch_helpers, tmp_path,
                                                      reference):
-    from clincode.batch import run_batch
     from clincode.batch.spark import RESULT_COLUMNS, code_dataframe
 
     docs = short_texts[50:62]  # (within the reference's 64)
@@ -42,14 +44,9 @@ def test_spark_results_equal_single_process_results(spark, settings, short_texts
     got = {r["id"]: r.asDict() for r in coded.collect()}
 
     expected = reference[0]  # the engine, coding them one by one in one process
-    local = tmp_path / "local.jsonl"
-    run_batch(batch_helpers.write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in docs]), local,
-              workers=1, settings=settings)
-    local_lines = {json.loads(line)["id"]: line for line in batch_helpers.read_lines(local)}
     assert set(got) == {i for i, _ in docs} | {"blank", "none"}
     spark_lines = {i: got[i]["coding_json"] for i, _ in docs}
     batch_helpers.assert_same_coding(spark_lines, expected, settings, docs)
-    batch_helpers.assert_same_coding(local_lines, expected, settings, docs)
     for doc_id, _ in docs:
         row = got[doc_id]
         episode = json.loads(row["coding_json"])
