@@ -47,7 +47,7 @@ class Association:
 
 
 def mine(docs: list[list[list[Token]]], gold: list[dict[str, str]], min_support: int = 2,
-         min_lift: float = 3.0, per_gram: int = 3) -> dict[str, list[Association]]:
+         min_lift: float = 3.0, per_gram: int = 3, min_precision: float = 0.1) -> dict[str, list[Association]]:
     """Associations from documents (sentences of tokens) and their gold categories (category -> code)."""
     n_docs = len(docs)
     df: Counter = Counter()
@@ -73,7 +73,7 @@ def mine(docs: list[list[list[Token]]], gold: list[dict[str, str]], min_support:
                 continue
             precision = k / (n + 1.0)
             prior = cat_df[cat] / n_docs
-            if precision >= min_lift * prior and precision >= 0.1:
+            if precision >= min_lift * prior and precision >= min_precision:
                 kept.append(Association(cat, code_of[cat].most_common(1)[0][0], round(precision, 4), n))
         if kept:
             kept.sort(key=lambda a: -a.precision)

@@ -61,6 +61,9 @@ class LexiconMatcher:
                 words = entry.words
                 if not present >= words:
                     continue
+                if len(words) == 1 and not entry.neoplasm_codes:  # the common case: one word
+                    matches.append(Match(eid, entry, (anchors[0],), entry.code, True))
+                    continue
                 best = None
                 for a in anchors:
                     pos = {_nearest(form_pos[w], a) for w in words}
