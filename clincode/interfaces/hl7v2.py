@@ -1,5 +1,5 @@
-"""HL7 v2 in: ADT^A01/A02/A03/A08 keep spells and consultant episodes up to date; MDM^T02 and
-ORU^R01 deliver documents. Parsed with hl7apy.
+"""HL7 v2 in: ADT^A01/A02/A03/A08 keep spells and consultant episodes up to date, ADT^A40 merges
+patient records; MDM^T02 and ORU^R01 deliver documents. Parsed with hl7apy.
 
 Each message goes through ``clincode.store.services.receive_message``: applied once in one
 transaction, a resend with the same control id (MSH-10) changes nothing, and a message that
@@ -25,11 +25,11 @@ from ..store.models import Episode
 from ..store.records import DocumentData, EpisodeData, PatientData, SpellData
 from .doc_types import document_type_from_label
 from ..store.services import (
-    INTEGRATION, Actor, MessageOutcome, MessageRejected, add_document, latest_episode_of_spell, receive_message,
-    upsert_episode, upsert_patient, upsert_spell,
+    INTEGRATION, Actor, MessageOutcome, MessageRejected, add_document, find_patient, latest_episode_of_spell,
+    merge_patients, receive_message, upsert_episode, upsert_patient, upsert_spell,
 )
 
-HANDLED = ("ADT^A01", "ADT^A02", "ADT^A03", "ADT^A08", "MDM^T02", "ORU^R01")
+HANDLED = ("ADT^A01", "ADT^A02", "ADT^A03", "ADT^A08", "ADT^A40", "MDM^T02", "ORU^R01")
 _NHS_AUTHORITIES = {"NHS", "NHSNBR", "NHSNMBR", "2.16.840.1.113883.2.1.4.1"}
 _SEX = {"M": "1", "F": "2", "U": "X", "O": "9", "A": "9", "N": "X"}
 # HL7 table 0007 admission types, when a feed sends them instead of the NHS admission method.
@@ -129,10 +129,10 @@ def _ts(text: str, where: str) -> datetime | None:
     return value.replace(tzinfo=value.tzinfo or timezone.utc)
 
 
-def _patient(msg) -> PatientData:
-    pid = _segment(msg, "PID")
+def _identifiers(field) -> tuple[str | None, str | None]:
+    """(NHS number, hospital number) from a CX list (PID-3, MRG-1)."""
     nhs, local = None, None
-    for rep in pid.pid_3:
+    for rep in field:
         parts = rep.to_er7().split("^")
         ident = parts[0].strip()
         authority = parts[3].split("&")[0].strip().upper() if len(parts) > 3 else ""
@@ -143,6 +143,12 @@ def _patient(msg) -> PatientData:
             nhs = ident
         elif id_type in ("MR", "PI", "PN") or local is None:
             local = ident
+    return nhs, local
+
+
+def _patient(msg) -> PatientData:
+    pid = _segment(msg, "PID")
+    nhs, local = _identifiers(pid.pid_3)
     born = _ts(_er7(pid.pid_7), "PID-7")
     try:
         return PatientData(nhs_number=nhs, local_patient_id=local, family_name=_component(pid.pid_5, 1) or None,
@@ -183,7 +189,28 @@ def _message_type(msg) -> str:
     return "^".join(p.strip() for p in parts[:2]) if len(parts) >= 2 else (parts[0] if parts else "")
 
 
-def _apply_adt(session, actor: Actor, msg, kind: str) -> Episode:
+def _apply_merge(session, actor: Actor, msg) -> Episode | None:
+    """ADT^A40: the patient in MRG-1 is merged into the patient in PID."""
+    mrg = _segment(msg, "MRG")
+    nhs, local = _identifiers(mrg.mrg_1)
+    if not (nhs or local):
+        raise MessageRejected("MRG-1 (prior patient identifiers) is empty: nothing says which record to merge")
+    surviving = upsert_patient(session, actor, _patient(msg))
+    try:
+        prior_nhs = PatientData(nhs_number=nhs).nhs_number if nhs else None
+    except ValidationError:
+        raise MessageRejected("MRG-1: the prior NHS number's check digit is wrong") from None
+    prior = find_patient(session, prior_nhs, local)
+    if prior is None:
+        return None  # a record this store never held: nothing to move
+    merge_patients(session, actor, surviving, prior)
+    spells = sorted(surviving.spells, key=lambda sp: sp.id)
+    return spells[-1].episodes[-1] if spells and spells[-1].episodes else None
+
+
+def _apply_adt(session, actor: Actor, msg, kind: str) -> Episode | None:
+    if kind == "A40":
+        return _apply_merge(session, actor, msg)
     patient = upsert_patient(session, actor, _patient(msg))
     spell_data, episode_data = _spell_and_episode(msg)
     spell = upsert_spell(session, actor, patient, spell_data)

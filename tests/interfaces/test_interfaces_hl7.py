@@ -187,3 +187,25 @@ def test_amended_document_after_finalising_raises_a_dq_issue_and_keeps_the_old_t
         assert [i.category for i in issues] == ["amended_document"]
         amend = next(e for e in sv.audit_trail(s, coder, episode_id=eid) if e.action == "amend")
         assert "No malignancy." in amend.before["text"]
+
+
+def test_a40_merge_moves_spells_to_the_surviving_patient(db):
+    receive_hl7(db, msg("01_adt_a01_admission.hl7"))  # spell under 9991000003 / H100003
+    a40 = "\r".join([
+        "MSH|^~\\&|PAS|RXX01|CLINCODE|RXX01|20260310090000||ADT^A40^ADT_A39|PAS000300|P|2.4",
+        "EVN|A40|20260310090000",
+        "PID|1||9991000011^^^NHS^NH~H100011^^^RXX01^MR||SYNTHETIC^Samuel||19611104|M",
+        "MRG|9991000003^^^NHS^NH~H100003^^^RXX01^MR",
+    ])
+    out = receive_hl7(db, a40)
+    assert out.status == "applied", out.reason
+    with db.session() as s:
+        spell = s.scalars(select(Spell)).one()
+        assert spell.patient.nhs_number == "9991000011"
+        assert out.episode_id == spell.episodes[0].id
+        merge = next(e for e in s.scalars(select(AuditEvent)) if e.action == "merge")
+        assert merge.after["spells"] == ["SPL20260001"]
+    assert receive_hl7(db, a40).status == "duplicate"
+    bad = a40.replace("PAS000300", "PAS000301").replace("MRG|9991000003^^^NHS^NH~H100003^^^RXX01^MR", "MRG|")
+    out = receive_hl7(db, bad)
+    assert out.status == "rejected" and "MRG" in out.reason

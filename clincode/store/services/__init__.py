@@ -13,7 +13,7 @@ from .coding import (
 )
 from .episodes import (
     STATUSES, WorklistFilters, WorklistPage, add_document, assign_episode, episode_label, get_episode,
-    ingest_record, latest_episode_of_spell, list_worklist, load_episode, worklist_counts, upsert_episode, upsert_patient,
+    find_patient, ingest_record, latest_episode_of_spell, merge_patients, list_worklist, load_episode, worklist_counts, upsert_episode, upsert_patient,
     upsert_spell,
 )
 from .messages import MessageOutcome, MessageRejected, content_control_id, list_messages, receive_message
@@ -28,7 +28,7 @@ __all__ = [
     "EngineFailed", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
     "latest_run", "open_queries", "proposal", "reject_proposal", "remove_code", "reopen", "run_coding",
     "STATUSES", "WorklistFilters", "WorklistPage", "add_document", "assign_episode", "episode_label",
-    "get_episode", "ingest_record", "latest_episode_of_spell", "list_worklist", "load_episode", "worklist_counts",
+    "get_episode", "find_patient", "merge_patients", "ingest_record", "latest_episode_of_spell", "list_worklist", "load_episode", "worklist_counts",
     "upsert_episode", "upsert_patient", "upsert_spell",
     "MessageOutcome", "MessageRejected", "content_control_id", "list_messages", "receive_message",
     "DQ_CATEGORIES", "answer_query", "audit_trail", "close_query", "list_dq_issues", "list_queries",

@@ -251,6 +251,34 @@ def ingest_record(session: Session, actor: Actor, record: EpisodeRecord) -> Epis
     return episode
 
 
+def find_patient(session: Session, nhs_number: str | None, local_patient_id: str | None) -> Patient | None:
+    if nhs_number:
+        found = session.scalars(select(Patient).where(Patient.nhs_number == nhs_number)).first()
+        if found is not None:
+            return found
+    if local_patient_id:
+        return session.scalars(select(Patient).where(Patient.local_patient_id == local_patient_id)).first()
+    return None
+
+
+def merge_patients(session: Session, actor: Actor, surviving: Patient, prior: Patient) -> list[str]:
+    """A PAS merge (ADT^A40): the prior record's spells, with their episodes and coding, move to
+    the surviving patient. The prior record stays, empty, so old references still resolve; the
+    audit trail says what moved. Returns the spell numbers moved."""
+    require(actor, "ingest:write")
+    if prior.id == surviving.id:
+        return []
+    moved = [sp.spell_number for sp in prior.spells]
+    for spell in list(prior.spells):
+        spell.patient_id = surviving.id
+    session.flush()
+    session.expire(prior, ["spells"])
+    session.expire(surviving, ["spells"])
+    audit(session, actor, "merge", "patient", prior.id, before={"patient_id": prior.id, "spells": moved},
+          after={"patient_id": surviving.id, "spells": moved})
+    return moved
+
+
 def latest_episode_of_spell(session: Session, spell_number: str) -> Episode:
     spell = session.scalars(select(Spell).where(Spell.spell_number == spell_number)).first()
     if spell is None or not spell.episodes:
@@ -266,5 +294,5 @@ def episode_label(episode: Episode) -> str:
 __all__ = [
     "STATUSES", "WorklistFilters", "WorklistPage", "list_worklist", "worklist_counts", "get_episode", "assign_episode",
     "upsert_patient", "upsert_spell", "upsert_episode", "add_document", "ingest_record",
-    "latest_episode_of_spell", "episode_label", "load_episode",
+    "latest_episode_of_spell", "episode_label", "load_episode", "find_patient", "merge_patients",
 ]
