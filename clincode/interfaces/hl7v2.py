@@ -12,6 +12,7 @@ Field use (HL7 v2.4, as NHS trusts' PAS feeds send it):
   PV1-4  admission method;  PV1-14 source of admission;  PV1-10 specialty / treatment function
   PV1-36 discharge method;  PV1-37 discharge destination;  PV1-44/45 admit / discharge date-time
   TXA-2  document type;  TXA-12 unique document number;  OBX-5 the text (one line per OBX)
+  MRG-1  (A40) the prior patient's identifiers, merged into the patient in PID
 """
 from __future__ import annotations
 
