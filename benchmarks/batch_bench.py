@@ -94,6 +94,12 @@ def main() -> None:
     print(f"after the engines loaded: {n / steady:.1f} docs/s")
     print(f"latency per document (engine, in a worker): p50 {statistics.median(lat) * 1000:.1f} ms, "
           f"p95 {report.percentile(95) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+    cpu = [c for c, r in zip(report.cpu_seconds, report.latencies) if r > 0]
+    mean_cpu = statistics.mean(cpu)
+    cores = len(report.load_seconds)
+    print(f"engine CPU per document: mean {mean_cpu * 1000:.1f} ms, p50 {statistics.median(cpu) * 1000:.1f} ms "
+          f"-> at most {cores / mean_cpu:.1f} docs/s on {cores} dedicated cores (CPU time is not inflated by "
+          f"other jobs on a shared machine; load average now {os.getloadavg()[0]:.1f})")
     rss = report.peak_rss_mb.values()
     print(f"peak RSS per worker: max {max(rss):.0f} MB (target < 1536 MB); parent "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -47,7 +47,8 @@ class Result:
     task: Task
     line: str | None  # the coded episode as one JSON line
     failure: Failure | None
-    seconds: float  # time the engine took on this document
+    seconds: float  # time the engine took on this document (wall clock)
+    cpu_seconds: float = 0.0  # CPU time it took: what it costs on a machine not shared with others
 
 
 def _peak_rss_mb() -> float:
@@ -78,10 +79,11 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
         if batch is None:
             return
         for seq, doc_id, text in batch:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             line, failure = outcome.code_document(engine, doc_id, text, all_findings, max_bytes)
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             try:
-                conn.send(("done", seq, line, failure, time.perf_counter() - t0, _peak_rss_mb()))
+                conn.send(("done", seq, line, failure, seconds, cpu, _peak_rss_mb()))
             except (BrokenPipeError, OSError):
                 return
 
@@ -217,12 +219,12 @@ class WorkerPool:
                 elif kind == "init_error":
                     raise EngineLoadError(f"a worker could not load the coding engine: {msg[1]}")
                 else:
-                    _, seq, line, failure, seconds, rss = msg
+                    _, seq, line, failure, seconds, cpu, rss = msg
                     task = worker.inflight.popleft()
                     assert task.seq == seq, "worker results out of order"
                     if failure is not None and not failure.source:
                         failure.source = task.source
-                    results.append(Result(task, line, failure, seconds))
+                    results.append(Result(task, line, failure, seconds, cpu))
                     worker.since = time.monotonic()
                     self.peak_rss_mb[worker.process.pid] = rss
         except (EOFError, OSError):

@@ -41,6 +41,7 @@ class BatchReport:
     interrupted: bool = False
     reasons: Counter = field(default_factory=Counter)  # failure reason -> count (all runs)
     latencies: list[float] = field(default_factory=list)  # engine seconds per document, this run
+    cpu_seconds: list[float] = field(default_factory=list)  # engine CPU seconds per document, this run
     load_seconds: list[float] = field(default_factory=list)  # engine load time per worker
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS
 
@@ -203,6 +204,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
                 for result in pool.poll(timeout=0.25):
                     report.this_run += 1
                     report.latencies.append(result.seconds)
+                    report.cpu_seconds.append(result.cpu_seconds)
                     if result.line is not None:
                         coded.append(Coded(result.task.id, result.task.seq, result.line))
                     else:
