@@ -6,7 +6,7 @@ target and the national deadline), deaths by primary diagnosis group, the Charls
 index, and how often coders accept, amend or reject the engine's codes.
 
 All over finalised episodes discharged in a period; every figure is a ``GROUP BY`` in the
-database (the Charlson index included: the Quan mapping is joined as a ``VALUES`` table).
+database (the Charlson index included: one 0/1 column per Quan condition, summed by weight).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, column, exists, func, literal, select, union_all, values
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import String, and_, case, cast, column, func, literal, or_, select, text, union_all, values
+from sqlalchemy.orm import Session
 
 from ..classification.tables import ICD10_CHAPTER_RANGES
 from ..store.models import AuditEvent, Episode, EpisodeCode, Spell
@@ -81,51 +81,107 @@ def _finalised(period: Period):
     return q.subquery("fe")
 
 
-def _depth(session: Session, fe, group_col) -> list[tuple[str, int, float]]:
-    sec = (select(EpisodeCode.episode_id, func.count().label("n")).where(
-        EpisodeCode.stage == "final", EpisodeCode.system == "icd10", EpisodeCode.position > 1)
-        .group_by(EpisodeCode.episode_id).subquery("sec"))
-    q = (select(group_col, func.count(), func.coalesce(func.sum(sec.c.n), 0))
-         .select_from(fe).outerjoin(sec, sec.c.episode_id == fe.c.id).group_by(group_col))
-    rows = [(g or "", int(n), round(float(s) / n, 2) if n else 0.0) for g, n, s in session.execute(q)]
-    return sorted(rows, key=lambda r: (-r[1], r[0]))
+def _charlson_map():
+    """The Quan mapping as a small VALUES table: (key, condition), a key being a 3-character
+    category or a dotted subcategory; every key belongs to one condition only."""
+    rows = [(k, c.name) for c in charlson_conditions() for k in sorted(c.keys)]
+    return values(column("key", String), column("cond", String), name="charlson_map").data(rows)
 
 
-def _primary_codes(fe):
-    return (select(EpisodeCode.episode_id, func.substr(EpisodeCode.code, 1, 3).label("cat"))
-            .where(EpisodeCode.stage == "final", EpisodeCode.system == "icd10", EpisodeCode.position == 1)
-            .subquery("pc"))
-
-
-def charlson_scores(fe) -> "Select":
-    """Per episode (with any Charlson condition): its Charlson index, computed in SQL."""
+def charlson_score(columns) -> "ColumnElement":
+    """The Charlson index from per-condition 0/1 columns (``cc_<condition>``): the weights of the
+    conditions present, less the milder level where its severe level is present too."""
     conditions = charlson_conditions()
-    mapping = values(column("key", String), column("cond", String), column("weight", Integer), name="cmap").data(
-        [(k, c.name, c.weight) for c in conditions for k in sorted(c.keys)]).cte("cmap")
-    codes = (select(EpisodeCode.episode_id, EpisodeCode.code).where(
-        EpisodeCode.stage == "final", EpisodeCode.system == "icd10", EpisodeCode.episode_id.in_(select(fe.c.id)))
-        .subquery("cc"))
-    hits = union_all(
-        select(codes.c.episode_id, mapping.c.cond, mapping.c.weight).join(mapping, mapping.c.key == func.substr(codes.c.code, 1, 3)),
-        select(codes.c.episode_id, mapping.c.cond, mapping.c.weight).join(mapping, mapping.c.key == func.substr(codes.c.code, 1, 5)),
-    ).subquery("hits")
-    present = select(hits.c.episode_id, hits.c.cond, hits.c.weight).distinct().subquery("present")
-    weights = {c.name: c.weight for c in conditions}
-    score = func.sum(present.c.weight)
+    col = {c.name: func.coalesce(getattr(columns, f"cc_{c.name}"), 0) for c in conditions}
+    weight = {c.name: c.weight for c in conditions}
+    score = sum((col[c.name] * c.weight for c in conditions), literal(0))
     for c in conditions:
-        if c.supersedes:  # the milder level does not count beside the severe one
-            has = lambda name: func.max(case((present.c.cond == name, 1), else_=0))  # noqa: E731
-            score = score - case((and_(has(c.name) == 1, has(c.supersedes) == 1), weights[c.supersedes]), else_=0)
-    return select(present.c.episode_id, score.label("score")).group_by(present.c.episode_id)
+        if c.supersedes:
+            score = score - col[c.name] * col[c.supersedes] * weight[c.supersedes]
+    return score
 
 
-def _timeliness(session: Session, fe, rules: DeadlineRules) -> dict:
-    q = (select(uk_day(session, fe.c.discharged).label("d"), uk_day(session, fe.c.finalised_at).label("f"), func.count())
-         .select_from(fe).where(fe.c.finalised_at.is_not(None)).group_by("d", "f"))
+def _code_facts():
+    """One row per episode from ONE pass over its final codes: primary diagnosis category, number
+    of secondary diagnoses, codes chosen from the engine's proposal / typed by the coder, and a
+    0/1 column per Charlson condition (the code's category or subcategory joined to the map)."""
+    ec = EpisodeCode
+    icd = ec.system == "icd10"
+    cmap = _charlson_map().cte("charlson_map")
+    m3, m5 = cmap.alias("m3"), cmap.alias("m5")
+    return select(
+        ec.episode_id.label("eid"),
+        func.max(case((and_(icd, ec.position == 1), func.substr(ec.code, 1, 3)))).label("pcat"),
+        func.sum(case((and_(icd, ec.position > 1), 1), else_=0)).label("nsec"),
+        func.sum(case((ec.source == "engine", 1), else_=0)).label("n_engine"),
+        func.sum(case((ec.source == "coder", 1), else_=0)).label("n_coder"),
+        *[func.max(case((or_(m3.c.cond == c.name, m5.c.cond == c.name), 1), else_=0)).label(f"cc_{c.name}")
+          for c in charlson_conditions()],
+    ).select_from(ec).outerjoin(m3, and_(m3.c.key == func.substr(ec.code, 1, 3), icd)).outerjoin(
+        m5, and_(m5.c.key == func.substr(ec.code, 1, 5), icd)).where(ec.stage == "final").group_by(
+        ec.episode_id).subquery("codefacts")
+
+
+def no_jit(session: Session) -> None:
+    """Report settings for this transaction on PostgreSQL: no JIT (it compiles these one-off
+    queries for longer than they run, ~0.4 s) and enough work memory for the per-episode
+    aggregates to stay in memory (4 MB by default spills them to disk)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+def _summary(session: Session, fe) -> dict[str, list[tuple]]:
+    """Every grouped figure but timeliness in one statement: the period's episodes joined once to
+    their code facts (one pass over the codes, GROUP BY episode) in a materialised CTE, which is
+    then grouped several ways. Proposed codes not kept = the episode's proposed codes less its
+    final codes taken from the proposal (source 'engine'), never below 0."""
+    no_jit(session)
+    cf = _code_facts()
+    pc = (select(EpisodeCode.episode_id.label("eid"), func.count().label("n")).where(EpisodeCode.stage == "proposed")
+          .group_by(EpisodeCode.episode_id).subquery("proposed"))
+    proposed, engine = func.coalesce(pc.c.n, 0), func.coalesce(cf.c.n_engine, 0)
+    day_pair = cast(uk_day(session, fe.c.discharged), String).concat(" ").concat(
+        cast(uk_day(session, fe.c.finalised_at), String))
+    ep = (select(fe.c.id, fe.c.specialty, fe.c.consultant, fe.c.dm, cf.c.pcat, day_pair.label("days"),
+                 func.coalesce(cf.c.nsec, 0).label("nsec"), func.coalesce(cf.c.n_engine, 0).label("n_engine"),
+                 func.coalesce(cf.c.n_coder, 0).label("n_coder"),
+                 case((proposed > engine, proposed - engine), else_=0).label("n_not_kept"),
+                 charlson_score(cf.c).label("score"))
+          .select_from(fe).outerjoin(cf, cf.c.eid == fe.c.id).outerjoin(pc, pc.c.eid == fe.c.id)
+          .cte("ep").prefix_with("MATERIALIZED"))
+
+    def branch(kind: str, key, n, total):
+        keyed = func.coalesce(cast(key, String), "") if key is not None else literal("")
+        q = select(literal(kind).label("kind"), keyed.label("k"), n.label("n"), total.label("s")).select_from(ep)
+        return q.group_by(key) if key is not None else q
+
+    dead = func.sum(case((ep.c.dm == "4", 1), else_=0))
+    rows = session.execute(union_all(
+        branch("specialty", ep.c.specialty, func.count(), func.sum(ep.c.nsec)),
+        branch("consultant", ep.c.consultant, func.count(), func.sum(ep.c.nsec)),
+        branch("category", ep.c.pcat, func.count(), dead),
+        branch("charlson", ep.c.score, func.count(), func.sum(ep.c.score)),
+        branch("engine", None, func.coalesce(func.sum(ep.c.n_engine), 0), func.coalesce(func.sum(ep.c.n_coder), 0)),
+        branch("not_kept", None, func.coalesce(func.sum(ep.c.n_not_kept), 0), func.count()),
+        branch("timeliness", ep.c.days, func.count(), func.count()),
+    )).all()
+    out: dict[str, list[tuple]] = {}
+    for kind, key, n, total in rows:
+        out.setdefault(kind, []).append((key or "", int(n or 0), int(total or 0)))
+    return out
+
+
+def _depth_rows(rows: list[tuple]) -> list[tuple[str, int, float]]:
+    return sorted(((k, n, round(t / n, 2) if n else 0.0) for k, n, t in rows), key=lambda r: (-r[1], r[0]))
+
+
+def _timeliness(pairs: list[tuple], rules: DeadlineRules) -> dict:
+    """From (discharge day, coded day, episodes) groups: coded within the local target and before
+    the national deadline, and the days it took (median and mean)."""
     n = within_local = within_national = 0
     days = Counter()
-    for d, f, count in session.execute(q):
-        d, f = as_date(d), as_date(f)
+    for d, f, count in pairs:
         n += count
         within_local += count if f <= local_deadline(d, rules) else 0
         within_national += count if f <= national_deadline(d, rules) else 0
@@ -149,69 +205,53 @@ def _median_from_counts(counts: Counter, n: int) -> float | None:
     return None
 
 
-def _engine_use(session: Session, fe) -> dict:
-    """Accepted (final code from the engine), entered or amended by the coder, rejected (proposed
-    codes not in the final coding, and proposals the coder explicitly rejected)."""
-    final_sources = dict(session.execute(
-        select(EpisodeCode.source, func.count()).where(EpisodeCode.stage == "final",
-                                                       EpisodeCode.episode_id.in_(select(fe.c.id)))
-        .group_by(EpisodeCode.source)).all())
-    f = aliased(EpisodeCode)
-    not_kept = session.scalar(
-        select(func.count()).select_from(EpisodeCode).where(
-            EpisodeCode.stage == "proposed", EpisodeCode.episode_id.in_(select(fe.c.id)),
-            ~exists().where(f.episode_id == EpisodeCode.episode_id, f.stage == "final", f.system == EpisodeCode.system,
-                            f.code == EpisodeCode.code))) or 0
+def statistics_report(session: Session, period: Period, rules: DeadlineRules = DeadlineRules()) -> StatisticsReport:
+    fe = _finalised(period)
+    g = _summary(session, fe)
+    by_specialty, by_consultant = _depth_rows(g.get("specialty", [])), _depth_rows(g.get("consultant", []))
+    total = sum(n for _, n, _ in g.get("specialty", []))
+    chapters, deaths_group, deaths_cat = Counter(), Counter(), Counter()
+    for cat, n, dead in g.get("category", []):
+        if cat:
+            chapters[chapter_of(cat)] += n
+            deaths_group[chapter_of(cat)] += dead
+            if dead:
+                deaths_cat[cat] += dead
+    order = [c for c, _, _ in ICD10_CHAPTER_RANGES]
+    by_chapter = [(c, CHAPTER_TITLES.get(c, "Unknown"), chapters[c]) for c in order if chapters.get(c)]
+    bands = {"0": 0, "1-2": 0, "3-4": 0, "5+": 0}
+    weighted = 0
+    for score, n, _ in g.get("charlson", []):
+        bands[charlson_band(int(score or 0))] += n
+        weighted += int(score or 0) * n
+    engine_row = (g.get("engine") or [("", 0, 0)])[0]
+    not_kept = (g.get("not_kept") or [("", 0, 0)])[0][1]  # proposed codes that did not become final
     rejected_events = session.scalar(
         select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "reject_proposal", AuditEvent.episode_id.in_(select(fe.c.id)))) or 0
-    accepted, coder = int(final_sources.get("engine", 0)), int(final_sources.get("coder", 0))
-    rejected = int(not_kept) + int(rejected_events)
-    proposed = accepted + rejected
-    return {"accepted": accepted, "coder_entered": coder, "rejected": rejected,
-            "accept_rate": round(100 * accepted / proposed, 1) if proposed else None,
-            "amend_share": round(100 * coder / (accepted + coder), 1) if accepted + coder else None}
-
-
-def statistics_report(session: Session, period: Period, rules: DeadlineRules = DeadlineRules()) -> StatisticsReport:
-    fe = _finalised(period)
-    total = session.scalar(select(func.count()).select_from(fe)) or 0
-    pc = _primary_codes(fe)
-    by_cat = Counter()
-    for cat, n in session.execute(select(pc.c.cat, func.count()).select_from(fe).join(pc, pc.c.episode_id == fe.c.id)
-                                  .group_by(pc.c.cat)):
-        by_cat[cat] += n
-    chapters = Counter()
-    for cat, n in by_cat.items():
-        chapters[chapter_of(cat)] += n
-    order = [c for c, _, _ in ICD10_CHAPTER_RANGES]
-    by_chapter = [(c, CHAPTER_TITLES.get(c, "Unknown"), chapters[c]) for c in order if chapters.get(c)]
-    by_specialty = _depth(session, fe, fe.c.specialty)
-    by_consultant = _depth(session, fe, fe.c.consultant)
-    secondary = sum(n * m for _, n, m in by_specialty)
-    deaths_cat = Counter()
-    for cat, n in session.execute(select(pc.c.cat, func.count()).select_from(fe).join(pc, pc.c.episode_id == fe.c.id)
-                                  .where(fe.c.dm == "4").group_by(pc.c.cat)):
-        deaths_cat[cat] += n
-    deaths_group = Counter()
-    for cat, n in deaths_cat.items():
-        deaths_group[chapter_of(cat)] += n
-    scores = charlson_scores(fe).subquery("cs")
-    bands = {"0": 0, "1-2": 0, "3-4": 0, "5+": 0}
-    scored = weighted = 0
-    for score, n in session.execute(select(scores.c.score, func.count()).group_by(scores.c.score)):
-        bands[charlson_band(int(score))] += n
-        scored += n
-        weighted += int(score) * n
-    bands["0"] += total - scored
+    accepted, coder, rejected = engine_row[1], engine_row[2], not_kept + int(rejected_events)
+    engine = {"accepted": accepted, "coder_entered": coder, "rejected": rejected,
+              "accept_rate": round(100 * accepted / (accepted + rejected), 1) if accepted + rejected else None,
+              "amend_share": round(100 * coder / (accepted + coder), 1) if accepted + coder else None}
+    secondary = sum(t for _, _, t in g.get("specialty", []))
+    timely = []
+    for pair, n, _ in g.get("timeliness", []):
+        if pair and " " in pair:  # an episode finalised without a finalised time has no pair
+            d, f = pair.split(" ", 1)
+            timely.append((as_date(d), as_date(f), n))
     return StatisticsReport(
         period, total, by_chapter, by_specialty, by_consultant, round(secondary / total, 2) if total else 0.0,
-        _timeliness(session, fe, rules), sum(deaths_cat.values()),
-        sorted(((c, CHAPTER_TITLES.get(c, "Unknown"), n) for c, n in deaths_group.items()), key=lambda t: -t[2]),
-        deaths_cat.most_common(10), bands, round(weighted / total, 2) if total else 0.0, _engine_use(session, fe))
+        _timeliness(timely, rules), sum(deaths_group.values()),
+        sorted(((c, CHAPTER_TITLES.get(c, "Unknown"), n) for c, n in deaths_group.items() if n), key=lambda t: -t[2]),
+        deaths_cat.most_common(10), bands, round(weighted / total, 2) if total else 0.0, engine)
 
 
 def episode_charlson(session: Session, period: Period):
-    """(episode id, Charlson index) for every episode in the period with a score above 0."""
+    """(episode id, Charlson index) for every episode of the period with an index above 0."""
+    no_jit(session)
     fe = _finalised(period)
-    return session.execute(charlson_scores(fe).order_by(column("episode_id"))).all()
+    cf = _code_facts()
+    score = charlson_score(cf.c)
+    q = (select(cf.c.eid, score.label("score")).select_from(cf).join(fe, fe.c.id == cf.c.eid)
+         .where(score > 0).order_by(cf.c.eid))
+    return session.execute(q).all()

@@ -94,12 +94,28 @@ def insert_episodes(session: Session, specs: list[SyntheticEpisode], batch: int 
         for table, rows in ((Patient, patients), (Spell, spells), (Episode, episodes), (EpisodeCode, codes),
                             (Document, documents), (ClinicianQuery, queries)):
             if rows:
-                session.execute(insert(table), rows)
+                _insert(session, table, rows)
         session.flush()
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences on
         for table in ("patients", "spells", "episodes"):
             session.execute(select(func.setval(f"{table}_id_seq", func.greatest(select(func.max(Patient.id)).scalar_subquery(), 1))))
     return ids
+
+
+def _insert(session: Session, table, rows: list[dict]) -> None:
+    """Bulk insert; on PostgreSQL with COPY (ten times faster than INSERT for a benchmark's rows)."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    import json
+
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.__table__.columns if c.type.__class__.__name__ == "JSON"}
+    raw = session.connection().connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cur, cur.copy(f"COPY {table.__tablename__} ({names}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([json.dumps(r[c]) if c in json_columns else r[c] for c in columns])
 
 
 def _code(episode_id, stage, system, position, code, performed_on, source, by, at) -> dict:
