@@ -9,6 +9,7 @@ document is done the output is written from the checkpoint, in input order.
 from __future__ import annotations
 
 import json
+import random
 import signal
 import statistics
 import time
@@ -42,6 +43,7 @@ class BatchReport:
     reasons: Counter = field(default_factory=Counter)  # failure reason -> count (all runs)
     latencies: list[float] = field(default_factory=list)  # engine seconds per document, this run
     cpu_seconds: list[float] = field(default_factory=list)  # engine CPU seconds per document, this run
+    timed: int = 0  # documents whose latency was seen (latencies holds a sample of at most 100,000)
     load_seconds: list[float] = field(default_factory=list)  # engine load time per worker
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS
 
@@ -203,8 +205,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
                     continue  # only already-done or unreadable records were read: read on
                 for result in pool.poll(timeout=0.25):
                     report.this_run += 1
-                    report.latencies.append(result.seconds)
-                    report.cpu_seconds.append(result.cpu_seconds)
+                    _sample(report, result.seconds, result.cpu_seconds)
                     if result.line is not None:
                         coded.append(Coded(result.task.id, result.task.seq, result.line))
                     else:
@@ -224,6 +225,21 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
             report.elapsed = time.perf_counter() - started
             report.load_seconds = list(pool.load_seconds)
             report.peak_rss_mb = dict(pool.peak_rss_mb)
+
+
+_SAMPLE_SIZE = 100_000  # latencies kept for percentiles: a uniform sample, not one per document
+
+
+def _sample(report: BatchReport, seconds: float, cpu: float) -> None:
+    """Reservoir sampling (Vitter's algorithm R): fixed memory however long the batch."""
+    report.timed += 1
+    if len(report.latencies) < _SAMPLE_SIZE:
+        report.latencies.append(seconds)
+        report.cpu_seconds.append(cpu)
+        return
+    j = random.randrange(report.timed)
+    if j < _SAMPLE_SIZE:
+        report.latencies[j], report.cpu_seconds[j] = seconds, cpu
 
 
 def _finish(checkpoint: Checkpoint, output: Path, fmt: str, report: BatchReport) -> None:

@@ -173,3 +173,15 @@ def test_folder_per_episode_codes_each_episode_from_all_its_documents(tmp_path, 
     for episode_id, docs in episodes:  # the evidence points into each of the episode's documents
         cited = {e["document"] for d in json.loads(lines[episode_id])["diagnoses"] for e in d["evidence"]}
         assert cited <= {name for name, _, _ in docs}
+
+
+def test_latency_sample_stays_bounded_and_uniform(monkeypatch):
+    from clincode.batch import runner
+
+    monkeypatch.setattr(runner, "_SAMPLE_SIZE", 100)
+    report = runner.BatchReport(output="o", failures_file="f")
+    for i in range(20_000):
+        runner._sample(report, float(i), float(i) / 2)
+    assert len(report.latencies) == len(report.cpu_seconds) == 100 and report.timed == 20_000
+    assert all(c == s / 2 for s, c in zip(report.latencies, report.cpu_seconds))  # pairs stay together
+    assert 5_000 < sum(report.latencies) / 100 < 15_000  # a sample of the whole run, not its start
