@@ -1,0 +1,48 @@
+"""Learned n-gram associations and the packaged scorer."""
+from __future__ import annotations
+
+from clincode.diagnosis.learned import NgramMatcher, mine, ngrams
+from clincode.diagnosis.normalise import tokenise
+
+
+def _docs(texts):
+    return [[tokenise(t)] for t in texts]
+
+
+def test_mining_keeps_predictive_ngrams_only():
+    texts = ["the patient had a high fever and cough"] * 4 + ["the patient was well"] * 6
+    gold = [{"R50": "R50.9"}] * 4 + [{}] * 6
+    table = mine(_docs(texts), gold, min_support=2, min_lift=2.0)
+    assert "high fever" in table or "fever" in table
+    assoc = table.get("fever")[0]
+    assert assoc.category == "R50" and assoc.code == "R50.9" and assoc.support == 4
+    assert 0.5 < assoc.precision < 1.0  # smoothed: 4 / (4 + 1)
+    assert "patient" not in table  # in every document: no lift over the base rate
+
+
+def test_ngram_matcher_finds_every_kept_occurrence_with_token_indices():
+    tokens = tokenise("Fever. High fever with chills, fever again")
+    table = mine(_docs(["high fever", "high fever", "chills"]), [{"R50": "R50.9"}, {"R50": "R50.9"}, {}],
+                 min_support=1, min_lift=1.0, min_precision=0.1)
+    found = NgramMatcher(table).find(tokens)
+    expected = [(g, i, j) for g, i, j in ngrams(tokens) if g in table]
+    assert sorted(found) == sorted(expected)
+    for gram, i, j in found:
+        assert j - i + 1 == len(gram.split())
+
+
+def test_vectorised_tree_scores_equal_the_scalar_ones(finder):
+    model = finder.model
+    assert model is not None and model.trees, "the packaged model should be boosted trees"
+    import random
+
+    rng = random.Random(0)
+    rows = [[rng.random() for _ in model.mean] for _ in range(25)]
+    fast = model.probabilities(rows)
+    slow = [model.probability(r) for r in rows]
+    assert all(abs(a - b) < 1e-9 for a, b in zip(fast, slow))
+
+
+def test_packaged_model_records_its_training_data(finder):
+    meta = finder.model.meta
+    assert "CC BY 4.0" in meta["source"] and meta["training_documents"] == 500
