@@ -160,6 +160,8 @@ def run_batch(
 def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: BatchReport, workers: int,
                   all_findings: bool, timeout: float, commit_every: int, commit_seconds: float, progress) -> None:
     done = checkpoint.done_ids()
+    # No more workers than documents left: each one loads the whole engine.
+    workers = max(1, min(workers, report.total - len(done)))
     task_id = progress.add_task(f"loading the engine in {workers} workers", total=report.total,
                                 completed=min(len(done), report.total)) if progress is not None else None
     coded: list[Coded] = []
