@@ -70,3 +70,24 @@ def test_engine_refuses_oversized_text_with_a_warning(settings):
     engine = CodingEngine(settings.model_copy(update={"max_document_bytes": 100}))
     episode = engine.code_episode("e", [Document(id="d", text="hypertension. " * 50)], all_findings=True)
     assert episode.diagnoses == [] and "limit" in episode.warnings[0]
+
+
+def test_folder_per_episode_codes_documents_together(tmp_path):
+    root = tmp_path / "episodes"
+    (root / "ep1").mkdir(parents=True)
+    (root / "ep1" / "discharge.txt").write_text("Discharge diagnosis: acute cholecystitis with gallstones.\n")
+    (root / "ep1" / "clinic.txt").write_text("Known type 2 diabetes mellitus.\n")
+    (root / "ep2").mkdir()
+    (root / "ep2" / "letter.txt").write_text("Diagnosis: community acquired pneumonia.\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["code", str(root), "--folder-per-episode", "--all-findings", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert set(rows) == {"ep1", "ep2"}
+    ep1 = rows["ep1"]["diagnoses"]
+    assert {e["document"] for d in ep1 for e in d["evidence"]} == {"discharge.txt", "clinic.txt"}
+    assert any(d["code"].startswith("K80") for d in ep1) and any(d["code"].startswith("E11") for d in ep1)
+    for d in ep1:
+        for e in d["evidence"]:
+            text = (root / "ep1" / e["document"]).read_text()
+            assert text[e["start"]:e["end"]] == e["text"]
