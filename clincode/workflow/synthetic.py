@@ -156,6 +156,8 @@ def generate(n: int, today: date, seed: int = 11) -> list[SyntheticEpisode]:
             coder_entered={c for c in dx if rng.random() < 0.15},
             proposed=[c for c in dx if rng.random() < 0.9] + [rng.choice(DIAGNOSES)] if status != "uncoded" else [],
             proposed_procedures=[c for c, _ in px] if status != "uncoded" else [],
+            open_query_raised=(datetime.combine(today, time(9), timezone.utc) - timedelta(days=rng.randint(0, 20))
+                               if status == "in_progress" and rng.random() < 0.3 else None),
         )
         out.append(spec)
     return out
