@@ -81,3 +81,15 @@ def test_compiled_lexicon_is_cached(settings, classifications):
 def test_hyphenated_words_meet_the_index_spelling(find):
     codes = {f.code for f in find("Known gastro-oesophageal reflux disease.")}
     assert any(c.startswith("K21") for c in codes)
+
+
+def test_without_the_index_the_lexicon_falls_back_to_titles_and_synonyms(settings, classifications, tmp_path):
+    from clincode.diagnosis.lexicon import load_lexicon
+    from clincode.diagnosis.matcher import LexiconMatcher
+
+    bare = settings.model_copy(update={"index_dir": tmp_path / "no-index", "cache_dir": tmp_path / "cache"})
+    lexicon = load_lexicon(classifications, bare)
+    assert {e.source for e in lexicon.entries} == {"title", "synonym"}
+    codes = {m.code for m in LexiconMatcher(lexicon).match(tokenise("acute appendicitis and COPD"))}
+    assert "J44.9" in codes
+    assert any((tmp_path / "cache").glob("diagnosis-lexicon-*.pickle"))  # compiled once, cached
