@@ -185,3 +185,30 @@ def test_latency_sample_stays_bounded_and_uniform(monkeypatch):
     assert len(report.latencies) == len(report.cpu_seconds) == 100 and report.timed == 20_000
     assert all(c == s / 2 for s, c in zip(report.latencies, report.cpu_seconds))  # pairs stay together
     assert 5_000 < sum(report.latencies) / 100 < 15_000  # a sample of the whole run, not its start
+
+
+def test_a_document_over_the_time_limit_is_recorded_and_the_batch_goes_on(tmp_path, settings, short_texts,
+                                                                          codiesp_texts, batch_helpers, reference):
+    """The time limit is set from this engine's own speed, so the test holds as the engine changes."""
+    lines, timings = reference
+    docs = short_texts[:4]
+    slowest = max(timings[i] for i, _ in docs)
+    limit = max(2.0, 20 * slowest)
+    # A long document expected to need ten times the limit, at the engine's speed per KB on short texts.
+    per_kb = max(sum(timings.values()) / sum(len(t) / 1024 for _, t in short_texts[:64]), 1e-4)
+    big_kb = min(settings.max_document_bytes // 1024 - 1, int(10 * limit / per_kb) + 1)
+    pieces, size = [], 0
+    while size < big_kb * 1024:
+        text = codiesp_texts[len(pieces) % len(codiesp_texts)][1]
+        pieces.append(text)
+        size += len(text) + 1
+    big = "\n".join(pieces)[: big_kb * 1024]
+    rows = [{"id": i, "text": t} for i, t in docs[:2]] + [{"id": "long", "text": big}] + \
+           [{"id": i, "text": t} for i, t in docs[2:]]
+    src = batch_helpers.write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "coded.jsonl"
+    report = run_batch(src, out, workers=1, settings=settings, timeout=limit)
+    failures = [json.loads(line) for line in batch_helpers.read_lines(report.failures_file)]
+    assert [(f["id"], f["reason"]) for f in failures] == [("long", "timeout")]
+    assert f"{limit:g} s" in failures[0]["detail"]
+    assert [json.loads(line)["id"] for line in batch_helpers.read_lines(out)] == [i for i, _ in docs]
