@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..classification import System
@@ -42,14 +42,18 @@ def _final_codes(session: Session, episode_ids: list[int], stage: str = "final")
     return out
 
 
-def _engine_codes(session: Session, episode_id: int, fallback: dict) -> dict[str, list[str]]:
-    """The engine's proposal as it was made: the latest run's result, else the proposed codes."""
-    run = session.scalars(select(CodingRun).where(CodingRun.episode_id == episode_id)
-                          .order_by(CodingRun.id.desc()).limit(1)).first()
-    if run is not None and isinstance(run.result, dict):
-        return {"icd10": [d.get("code") for d in run.result.get("diagnoses") or [] if d.get("code")],
-                "opcs4": [p.get("code") for p in run.result.get("procedures") or [] if p.get("code")]}
-    return fallback
+def _engine_codes(session: Session, episode_ids: list[int], fallback: dict) -> dict[int, dict[str, list[str]]]:
+    """The engine's proposal as it was made, per episode: its latest run's result (one query for
+    the sample), else the proposed codes still on the episode."""
+    latest = (select(CodingRun.episode_id, func.max(CodingRun.id).label("run_id"))
+              .where(CodingRun.episode_id.in_(episode_ids)).group_by(CodingRun.episode_id).subquery())
+    runs = session.execute(select(CodingRun.episode_id, CodingRun.result).join(latest, latest.c.run_id == CodingRun.id))
+    out = {episode_id: dict(fallback[episode_id]) for episode_id in episode_ids}
+    for episode_id, result in runs:
+        if isinstance(result, dict):
+            out[episode_id] = {"icd10": [d.get("code") for d in result.get("diagnoses") or [] if d.get("code")],
+                               "opcs4": [p.get("code") for p in result.get("procedures") or [] if p.get("code")]}
+    return out
 
 
 def create_audit(session: Session, actor: Actor, title: str, *, method: str = "random",
@@ -92,10 +96,11 @@ def create_audit(session: Session, actor: Actor, title: str, *, method: str = "r
     finals = _final_codes(session, chosen)
     proposed = _final_codes(session, chosen, "proposed")
     coded_by = dict(session.execute(select(Episode.id, Episode.finalised_by).where(Episode.id.in_(chosen))).all())
+    engine = _engine_codes(session, chosen, proposed)
     for episode_id in chosen:
         record.items.append(CodingAuditItem(
             episode_id=episode_id, coded_by=coded_by.get(episode_id), coder_codes=dict(finals[episode_id]),
-            engine_codes=_engine_codes(session, episode_id, dict(proposed[episode_id])), error_causes={}))
+            engine_codes=engine[episode_id], error_causes={}))
     session.add(record)
     session.flush()
     audit_event(session, actor, "create_coding_audit", "coding_audit", record.id,

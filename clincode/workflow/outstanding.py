@@ -10,7 +10,6 @@ the number of episodes beyond one scan; Python only applies the deadline rules t
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache

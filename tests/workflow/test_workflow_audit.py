@@ -145,3 +145,16 @@ def test_the_report_prints_to_pdf(wdb):
             record_recoding(s, AUDITOR, i.id, i.coder_codes["icd10"], i.coder_codes["opcs4"])
         pdf = html_to_pdf(audit_report_html(audit_report(s, a.id)))
     assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
+
+
+def test_the_engine_proposal_is_frozen_from_the_latest_coding_run(wdb):
+    from clincode.store.models import CodingRun
+
+    with wdb.session() as s:
+        ids = insert_episodes(s, [E(diagnoses=["K80.0"], proposed=["K80.1"]), E(diagnoses=["K80.0"], proposed=["K80.1"])])
+        s.add(CodingRun(episode_id=ids[0], requested_by="engine", result={"diagnoses": [{"code": "K80.5"}], "procedures": []}))
+        s.add(CodingRun(episode_id=ids[0], requested_by="engine", result={"diagnoses": [{"code": "K80.2"}], "procedures": []}))
+        s.flush()
+        a = create_audit(s, AUDITOR, "Engine", size=2, seed=1)
+        frozen = {i.episode_id: i.engine_codes for i in a.items}
+    assert frozen == {ids[0]: {"icd10": ["K80.2"], "opcs4": []}, ids[1]: {"icd10": ["K80.1"], "opcs4": []}}
