@@ -222,6 +222,15 @@ def audit_cause(request: Request, item_id: int, session: DbSession, user: Change
     return RedirectResponse(path_for(request, "reports_audit", audit_id=item.audit_id) + "#errors", status_code=303)
 
 
+@router.post("/audits/{audit_id}/complete", name="reports_audit_complete")
+def audit_complete(request: Request, audit_id: int, session: DbSession, user: Changer):
+    if not user.may("audit:conduct"):
+        raise ValidationFailed("only auditors and coding managers complete an audit")
+    wa.complete_audit(session, user.actor, audit_id)
+    target = path_for(request, "reports_audit", audit_id=audit_id)
+    return RedirectResponse(target + "?" + urlencode({"done": "Audit complete: the scores are final."}), status_code=303)
+
+
 @router.get("/audits/{audit_id}/report.html", name="reports_audit_html")
 def audit_html(request: Request, audit_id: int, session: DbSession, user: AuditReader):
     return HTMLResponse(audit_report_html(wa.audit_report(session, audit_id)))

@@ -170,6 +170,8 @@ def classify_error(session: Session, actor: Actor, item_id: int, error_key: str,
     if cause not in CAUSES:
         raise ValidationFailed(f"unknown cause {cause!r}; use one of {', '.join(CAUSES)}")
     item = _item(session, item_id)
+    if item.audit.status != "open":
+        raise ValidationFailed("this audit is complete: its error causes are final")
     if error_key not in (item.error_causes or {}):
         raise NotFound(f"no error {error_key!r} on this audited episode")
     item.error_causes = {**item.error_causes, error_key: cause}

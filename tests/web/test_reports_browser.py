@@ -169,6 +169,9 @@ def test_blind_audit_to_report_and_pdf(reports_server, page, artifacts):
     errors.first.get_by_label("Cause").select_option("documentation")
     errors.first.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("audit-errors").locator("tbody tr").first.locator("select")).to_have_value("documentation")
+    page.get_by_test_id("complete-audit").click()
+    expect(page.locator(".cc-flash")).to_contain_text("Audit complete")
+    expect(page.get_by_role("link", name=re.compile("^Re-code"))).to_have_count(0)
     from clincode.workflow.export import chromium_path
 
     if chromium_path():

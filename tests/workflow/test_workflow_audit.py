@@ -158,3 +158,17 @@ def test_the_engine_proposal_is_frozen_from_the_latest_coding_run(wdb):
         a = create_audit(s, AUDITOR, "Engine", size=2, seed=1)
         frozen = {i.episode_id: i.engine_codes for i in a.items}
     assert frozen == {ids[0]: {"icd10": ["K80.2"], "opcs4": []}, ids[1]: {"icd10": ["K80.1"], "opcs4": []}}
+
+
+def test_a_complete_audit_is_final(wdb):
+    _population(wdb)
+    with wdb.session() as s:
+        a = create_audit(s, AUDITOR, "Final", size=1, seed=2)
+        with pytest.raises(ValidationFailed, match="not yet re-coded"):
+            complete_audit(s, AUDITOR, a.id)
+        item = record_recoding(s, AUDITOR, a.items[0].id, ["Z00.0"], [])
+        complete_audit(s, AUDITOR, a.id)
+        with pytest.raises(ValidationFailed, match="complete"):
+            record_recoding(s, AUDITOR, item.id, ["Z00.0"], [])
+        with pytest.raises(ValidationFailed, match="complete"):
+            classify_error(s, AUDITOR, item.id, next(iter(item.error_causes)), "engine")
