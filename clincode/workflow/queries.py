@@ -14,11 +14,10 @@ A reminder is due every ``CLINCODE_QUERY_REMINDER_DAYS`` (default 3) while a que
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.models import AuditEvent, ClinicianQuery, Episode, Spell
@@ -65,7 +64,7 @@ class QueryRow:
 class QueryLifecycle:
     rows: list[QueryRow]
     by_stage: dict[str, int]
-    reminders: list[QueryRow]  # open queries due a reminder, oldest first
+    reminders: list[QueryRow]  # open queries due a reminder, longest waiting first
     mean_days_to_answer: float | None
     by_clinician: list[tuple[str, int, int]]  # (addressed to, open, escalated)
 
@@ -86,36 +85,54 @@ def _days(later: datetime, earlier: datetime | None) -> int:
     return max(0, (later - earlier).days)
 
 
+def _stage_sql(now: datetime, escalation_days: int):
+    """``query_stage`` as a SQL CASE, so the department's counts are one GROUP BY."""
+    return case(
+        (ClinicianQuery.status == "closed", "closed"),
+        (and_(ClinicianQuery.status == "answered", _changed_after_answer()), "applied"),
+        (ClinicianQuery.status == "answered", "answered"),
+        (ClinicianQuery.raised_at <= now - timedelta(days=escalation_days), "escalated"),
+        else_="open")
+
+
+def _row(cq: ClinicianQuery, spell_number: str, applied: bool, now: datetime, escalation_days: int) -> QueryRow:
+    days_open = _days(now if cq.status == "open" else (cq.answered_at or cq.closed_at or now), cq.raised_at)
+    return QueryRow(cq.id, cq.episode_id, spell_number, cq.question, cq.addressed_to or "", cq.raised_by, cq.raised_at,
+                    cq.status, query_stage(cq.status, days_open, bool(applied), escalation_days), days_open,
+                    bool(applied), cq.answered_at, cq.answer)
+
+
 def query_lifecycle(session: Session, now: datetime, settings: WorkflowSettings | None = None,
-                    limit: int = 2000) -> QueryLifecycle:
-    """Every clinician query with its stage, the reminder list and the department's figures."""
+                    limit: int = 500) -> QueryLifecycle:
+    """The department's queries: counts by stage, per clinician and the mean time to answer
+    (GROUP BY queries over every query), the reminders due, and the latest ``limit`` queries."""
     settings = settings or WorkflowSettings()
-    q = (select(ClinicianQuery, Spell.spell_number, _changed_after_answer().label("applied"))
-         .join(Episode, Episode.id == ClinicianQuery.episode_id).join(Spell, Spell.id == Episode.spell_id)
-         .order_by(ClinicianQuery.raised_at, ClinicianQuery.id).limit(limit))
-    rows = []
-    answer_days = []
-    for cq, spell_number, applied in session.execute(q):
-        end = cq.answered_at or cq.closed_at or now
-        days_open = _days(end if cq.status != "open" else now, cq.raised_at)
-        if cq.answered_at:
-            answer_days.append((cq.answered_at - cq.raised_at).total_seconds() / 86400)
-        rows.append(QueryRow(cq.id, cq.episode_id, spell_number, cq.question, cq.addressed_to or "", cq.raised_by,
-                             cq.raised_at, cq.status, query_stage(cq.status, days_open, bool(applied),
-                                                                  settings.query_escalation_days),
-                             days_open, bool(applied), cq.answered_at, cq.answer))
-    by_stage = Counter(r.stage for r in rows)
-    reminders = [r for r in rows if r.status == "open" and reminder_due(r.days_open, settings.query_reminder_days)]
-    clinicians: dict[str, list[int]] = {}
-    for r in rows:
-        if r.status == "open":
-            c = clinicians.setdefault(r.addressed_to or "(not named)", [0, 0])
-            c[0] += 1
-            c[1] += r.stage == "escalated"
-    return QueryLifecycle(
-        rows, {s: by_stage.get(s, 0) for s in STAGES}, sorted(reminders, key=lambda r: -r.days_open),
-        round(sum(answer_days) / len(answer_days), 1) if answer_days else None,
-        sorted(((k, v[0], v[1]) for k, v in clinicians.items()), key=lambda t: (-t[2], -t[1], t[0])))
+    esc = settings.query_escalation_days
+    stage = _stage_sql(now, esc).label("stage")
+    by_stage = {st: 0 for st in STAGES}
+    for st, n in session.execute(select(stage, func.count()).group_by(stage)):
+        by_stage[st] = int(n)
+    escalated = case((ClinicianQuery.raised_at <= now - timedelta(days=esc), 1), else_=0)
+    who = func.coalesce(ClinicianQuery.addressed_to, "(not named)")
+    by_clinician = sorted(((k, int(n), int(e or 0)) for k, n, e in session.execute(
+        select(who, func.count(), func.sum(escalated)).where(ClinicianQuery.status == "open").group_by(who))),
+        key=lambda t: (-t[2], -t[1], t[0]))
+    if session.get_bind().dialect.name == "postgresql":
+        waited = func.avg(func.extract("epoch", ClinicianQuery.answered_at - ClinicianQuery.raised_at) / 86400.0)
+    else:
+        waited = func.avg(func.julianday(ClinicianQuery.answered_at) - func.julianday(ClinicianQuery.raised_at))
+    mean_days = session.scalar(select(waited).where(ClinicianQuery.answered_at.is_not(None)))
+    base = (select(ClinicianQuery, Spell.spell_number, _changed_after_answer().label("applied"))
+            .join(Episode, Episode.id == ClinicianQuery.episode_id).join(Spell, Spell.id == Episode.spell_id))
+    reminder_cutoff = now - timedelta(days=settings.query_reminder_days)
+    reminders = [_row(cq, sn, ap, now, esc) for cq, sn, ap in session.execute(
+        base.where(ClinicianQuery.status == "open", ClinicianQuery.raised_at <= reminder_cutoff)
+        .order_by(ClinicianQuery.raised_at, ClinicianQuery.id).limit(limit))] if settings.query_reminder_days > 0 else []
+    rows = [_row(cq, sn, ap, now, esc) for cq, sn, ap in session.execute(
+        base.order_by(ClinicianQuery.raised_at.desc(), ClinicianQuery.id.desc()).limit(limit))]
+    rows.reverse()
+    return QueryLifecycle(rows, by_stage, reminders, round(float(mean_days), 1) if mean_days is not None else None,
+                          by_clinician)
 
 
 @dataclass

@@ -23,7 +23,8 @@ def test_stage_rules():
     assert [reminder_due(d, 3) for d in (0, 2, 3, 10)] == [False, False, True, True]
 
 
-def test_lifecycle_reminders_and_history(wdb):
+def test_lifecycle_reminders_and_history(any_db):
+    wdb = any_db
     now = datetime.now(timezone.utc)
     with wdb.session() as s:
         ids = insert_episodes(s, [E(status="in_progress", diagnoses=["K80.0"], consultant=f"C{i}") for i in range(5)])
@@ -55,3 +56,4 @@ def test_lifecycle_reminders_and_history(wdb):
         assert history[1].actor == "Dr Khan" and history[2].detail == "added E11.2"
         assert [e.what for e in query_history(s, ids_q[4])] == ["raised", "closed"]
         assert s.get(ClinicianQuery, ids_q[1]).status == "open"
+        assert life.mean_days_to_answer == 0.0  # both answered within seconds of being raised
