@@ -156,7 +156,7 @@ def record_recoding(session: Session, actor: Actor, item_id: int, diagnoses: lis
         raise ValidationFailed("the re-coding needs at least the primary diagnosis")
     item.auditor_codes, item.audited_by, item.audited_at = codes, actor.username, utcnow()
     item.notes = (notes or "").strip() or None
-    item.error_causes = {e.key: suggest_cause(e, item.engine_codes or {})
+    item.error_causes = {e.key: suggest_cause(e, item.engine_codes or {}, item.coder_codes or {})
                          for e in score_episode(item.coder_codes or {}, codes).errors}
     audit_event(session, actor, "audit_recode", "coding_audit_item", item.id, episode_id=item.episode_id,
                 after={"audit_id": item.audit_id, **codes})
@@ -225,7 +225,7 @@ def audit_report(session: Session, audit_id: int) -> AuditReport:
             areas[a].add(score.areas[a])
         errs = []
         for e in score.errors:
-            cause = (item.error_causes or {}).get(e.key) or suggest_cause(e, item.engine_codes or {})
+            cause = (item.error_causes or {}).get(e.key) or suggest_cause(e, item.engine_codes or {}, item.coder_codes or {})
             causes[cause] += 1
             kinds[(e.area, e.kind)] += 1
             common[e.words] += 1

@@ -115,15 +115,18 @@ def score_episode(coder: dict, auditor: dict) -> EpisodeScore:
     return score
 
 
-def suggest_cause(error: CodingError, engine: dict) -> str:
-    """The likely cause, for the auditor to confirm: an engine error when the wrong code is the
-    engine's own proposal (or the omitted code was missing from it too) and the coder kept it;
-    otherwise a coder error. Documentation issues are the auditor's call alone."""
-    proposed = set((engine.get("icd10") or []) + (engine.get("opcs4") or []))
+def suggest_cause(error: CodingError, engine: dict, coder: dict | None = None) -> str:
+    """The likely cause, for the auditor to confirm. An engine error when the coder kept a wrong
+    code the engine proposed, or when an omitted code was missing from a proposal the coder
+    accepted as it stood (the coder's codes are exactly the engine's); otherwise a coder error:
+    the coder chose the final codes. Documentation issues are the auditor's call alone."""
+    proposed = (engine.get("icd10") or []) + (engine.get("opcs4") or [])
     if error.kind in ("incorrect", "additional") and error.coder_code in proposed:
         return "engine"
-    if error.kind == "omitted" and proposed and error.auditor_code not in proposed:
-        return "engine"
+    if error.kind == "omitted" and proposed and error.auditor_code not in proposed and coder is not None:
+        kept = (coder.get("icd10") or []) + (coder.get("opcs4") or [])
+        if sorted(kept) == sorted(proposed):
+            return "engine"
     return "coder"
 
 

@@ -68,6 +68,9 @@ def test_suggested_causes():
     s = score_episode({"icd10": ["K80.1"]}, {"icd10": ["K80.0"]})
     assert suggest_cause(s.errors[0], {"icd10": ["K80.1"]}) == "engine"  # the coder kept the engine's error
     assert suggest_cause(s.errors[0], {"icd10": ["K80.0"]}) == "coder"  # the engine had it right
+    omitted = score_episode({"icd10": ["K80.0"]}, {"icd10": ["K80.0", "I10"]}).errors[0]
+    assert suggest_cause(omitted, {"icd10": ["K80.0"]}, {"icd10": ["K80.0"]}) == "engine"  # proposal taken as it stood
+    assert suggest_cause(omitted, {"icd10": ["K80.0", "E11.9"]}, {"icd10": ["K80.0"]}) == "coder"  # the coder edited it
 
 
 def _population(db):
