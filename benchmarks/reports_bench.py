@@ -59,9 +59,9 @@ def main() -> int:
         specs = generate(args.episodes, TODAY, seed=2026)
         with db.session() as s:
             insert_episodes(s, specs)
-        if backend == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        if backend == "postgresql":  # what autovacuum does after a bulk load: statistics, visibility map
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         with db.session() as s:
             codes = s.execute(text("select count(*) from episode_codes")).scalar()
         print(f"{backend}: {args.episodes:,} episodes, {codes:,} codes generated and stored in "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -361,3 +361,12 @@ class CodingAuditItem(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
     audit: Mapped[CodingAudit] = relationship(back_populates="items")
+
+
+# Department reports (clincode.workflow.statistics) read every episode's final codes, and count its
+# proposed ones, in one pass: partial covering indexes let PostgreSQL answer from the index alone.
+Index("ix_episode_codes_final_facts", EpisodeCode.episode_id, EpisodeCode.system, EpisodeCode.position,
+      EpisodeCode.source, EpisodeCode.code, postgresql_where=EpisodeCode.stage == "final",
+      sqlite_where=EpisodeCode.stage == "final")
+Index("ix_episode_codes_proposed", EpisodeCode.episode_id, postgresql_where=EpisodeCode.stage == "proposed",
+      sqlite_where=EpisodeCode.stage == "proposed")
