@@ -19,7 +19,7 @@ FEATURES = [
     "has_learned", "learned_precision", "learned_ngrams", "learned_support", "prior",
     "negated_share", "uncertain", "historical_only", "family_any", "first_position",
     "diagnosis_section", "best_precision", "chapter_symptom", "chapter_status", "learned_evidence",
-    "inside_longer_mention", "document_candidates", "learned_mentions",
+    "inside_longer_mention", "document_candidates", "learned_mentions", "document_classifier",
 ]
 
 
@@ -30,12 +30,13 @@ class EpisodeView:
     length: int
     candidates: int
     spans: list[tuple[str, int, int, str]]  # (document, start, end, category) of eligible lexicon mentions
+    category_probabilities: dict[str, float] = field(default_factory=dict)  # document classifiers' P(category)
 
     @classmethod
-    def of(cls, groups: dict[str, list[Finding]], length: int) -> "EpisodeView":
+    def of(cls, groups: dict[str, list[Finding]], length: int, probabilities: dict[str, float] | None = None) -> "EpisodeView":
         spans = [(f.evidence.document, f.evidence.start, f.evidence.end, c)
                  for c, fs in groups.items() for f in fs if eligible(f) and f.attributes.get("kind") == "lexicon"]
-        return cls(length, len(groups), spans)
+        return cls(length, len(groups), spans, probabilities or {})
 
     def inside_longer(self, f: Finding, category: str) -> bool:
         """The mention lies within a longer mention of another category ("pain" in "abdominal pain")."""
@@ -134,6 +135,7 @@ def candidate_features(category: str, mentions: list[Finding], stats: CorpusStat
         sum(1 for f in ok if episode.inside_longer(f, category)) / len(ok),
         math.log1p(episode.candidates) / 4.0,
         math.log1p(len(learned)),
+        episode.category_probabilities.get(category, -1.0),  # -1: no classifier for this category
     ]
 
 

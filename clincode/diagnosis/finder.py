@@ -15,7 +15,8 @@ from ..coding.findings import Finding
 from ..coding.models import Evidence
 from ..text import context_of
 from .features import EpisodeView, candidate_features, group_by_category
-from .learned import NgramMatcher
+from .doc_classifier import document_grams
+from .learned import NgramMatcher, ngrams
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
 from .model import DiagnosisModel, ModelError
@@ -119,7 +120,10 @@ class DiagnosisFinder:
     def find(self, parsed_documents) -> list[Finding]:
         docs = [self.tokenise(p) for p in parsed_documents]
         findings = self.lexicon_findings(docs) + self.learned_findings(docs)
-        self.score(findings, sum(len(d.parsed.text) for d in docs))
+        grams = None
+        if self.model and self.model.doc_classifier.models:
+            grams = document_grams(list(ngrams(tokens)) for d in docs for _, tokens in d.sentences)
+        self.score(findings, sum(len(d.parsed.text) for d in docs), grams)
         return findings
 
     def tokenise(self, parsed) -> TokenisedDocument:
@@ -174,14 +178,15 @@ class DiagnosisFinder:
                 out.append(f)
         return out
 
-    def score(self, findings: list[Finding], doc_length: int) -> None:
+    def score(self, findings: list[Finding], doc_length: int, grams: set[str] | None = None) -> None:
         """Score every finding with its category's probability (the best mention of it first)."""
         if not self.model:
             for f in findings:
                 f.score = 0.5 if f.attributes.get("kind") == "lexicon" else 0.3
             return
         groups = group_by_category(findings)
-        episode = EpisodeView.of(groups, doc_length)
+        probabilities = self.model.doc_classifier.probabilities(grams) if grams else {}
+        episode = EpisodeView.of(groups, doc_length, probabilities)
         categories = list(groups)
         rows = [candidate_features(c, groups[c], self.model.stats, episode) for c in categories]
         for category, p in zip(categories, self.model.probabilities(rows)):

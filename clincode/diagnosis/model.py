@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
+from .doc_classifier import DocClassifier
 from .features import FEATURES, CorpusStats
 from .learned import Association
 
@@ -24,7 +25,7 @@ class ModelError(ValueError):
 class DiagnosisModel:
     def __init__(self, weights: list[float], bias: float, mean: list[float], scale: list[float],
                  threshold: float, stats: CorpusStats, ngrams: dict[str, list[Association]], meta: dict | None = None,
-                 trees: list[dict] | None = None, learning_rate: float = 0.1):
+                 trees: list[dict] | None = None, learning_rate: float = 0.1, doc_classifier: dict | None = None):
         if len(weights) != len(FEATURES):
             raise ModelError(f"model has {len(weights)} weights, the code {len(FEATURES)} features: retrain it")
         self.weights, self.bias, self.mean, self.scale = weights, bias, mean, scale
@@ -33,6 +34,7 @@ class DiagnosisModel:
         self.trees = trees or []
         self.learning_rate = learning_rate
         self.threshold = threshold
+        self.doc_classifier = DocClassifier(doc_classifier or {})
         self.stats = stats
         self.ngrams = ngrams
         self.meta = meta or {}
@@ -116,6 +118,7 @@ class DiagnosisModel:
             "threshold": round(self.threshold, 4),
             "trees": self.trees,
             "learning_rate": self.learning_rate,
+            "doc_classifier": self.doc_classifier.to_json(),
             "stats": asdict(self.stats),
             "ngrams": {g: [[a.category, a.code, a.precision, a.support] for a in assocs]
                        for g, assocs in sorted(self.ngrams.items())},
@@ -131,7 +134,7 @@ class DiagnosisModel:
         ngrams = {g: [Association(*a) for a in assocs] for g, assocs in data["ngrams"].items()}
         return cls(data["weights"], data["bias"], data["mean"], data["scale"], data["threshold"],
                    CorpusStats(**data["stats"]), ngrams, data.get("meta"), data.get("trees"),
-                   data.get("learning_rate", 0.1))
+                   data.get("learning_rate", 0.1), data.get("doc_classifier"))
 
     @classmethod
     def load(cls, path: Path | None = None) -> "DiagnosisModel":

@@ -16,6 +16,8 @@ import numpy as np
 from ..coding.models import Document
 from ..text import context_of, parse_document
 from .features import CorpusStats, EpisodeView, candidate_features, eligible, group_by_category, term_key
+from .doc_classifier import DocClassifier, document_grams
+from .doc_classifier import train as train_doc_classifier
 from .finder import DiagnosisFinder, TokenisedDocument
 from .learned import mine, ngrams
 from .model import DiagnosisModel
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 N_TREES = 100  # boosted trees: enough for ~25 features, small enough to ship as JSON
 TREE_DEPTH = 3
 # n-gram association mining (learned.mine); min_precision 0.25 chosen on a held-out train fold (0.10/0.25/0.35)
+DOC_CLASSIFIER = True  # document-level L1 logistic regressions for the frequent categories (doc_classifier.py)
 MINING = {"min_support": 2, "min_lift": 3.0, "per_gram": 3, "min_precision": 0.25}
 
 
@@ -97,11 +100,16 @@ def learned_findings(finder: DiagnosisFinder, d: PreparedDocument, table) -> lis
     return out
 
 
-def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, table):
+def _doc_classifier(docs: list[PreparedDocument]) -> DocClassifier:
+    return train_doc_classifier([document_grams(d.grams) for d in docs], [set(d.gold_uk) for d in docs])
+
+
+def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, table, classifier: DocClassifier):
     """(categories, feature rows) of one document under the given statistics and associations."""
     groups = group_by_category(d.lexicon + learned_findings(finder, d, table))
     cats = sorted(groups)
-    episode = EpisodeView.of(groups, d.length)
+    probabilities = classifier.probabilities(document_grams(d.grams)) if classifier.models else {}
+    episode = EpisodeView.of(groups, d.length, probabilities)
     return cats, [candidate_features(c, groups[c], stats, episode) for c in cats]
 
 
@@ -119,9 +127,10 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
         train = [d for i, d in enumerate(docs) if i not in held]
         stats = corpus_stats(train)
         table = _learned_table(train)
+        classifier = _doc_classifier(train) if DOC_CLASSIFIER else DocClassifier({})
         for i in fold:
             d = docs[i]
-            cats, rows = _candidates(finder, d, stats, table)
+            cats, rows = _candidates(finder, d, stats, table, classifier)
             for c, row in zip(cats, rows):
                 X.append(row)
                 y.append(int(c in d.gold_categories))
@@ -140,7 +149,9 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
     meta.update({"training_documents": len(docs), "candidates": int(len(y)), "positive_candidates": int(y.sum()),
                  "gold_categories": n_gold, "candidate_recall": round(float(y.sum()) / max(n_gold, 1), 4)})
     meta["learner"] = kind
-    return DiagnosisModel(weights, bias, mean.tolist(), scale.tolist(), threshold, stats, table, meta, trees, rate)
+    classifier = _doc_classifier(docs) if DOC_CLASSIFIER else DocClassifier({})
+    return DiagnosisModel(weights, bias, mean.tolist(), scale.tolist(), threshold, stats, table, meta, trees, rate,
+                          classifier.to_json())
 
 
 def _learn(X, y, mean, scale, C: float, kind: str):
@@ -218,7 +229,7 @@ def predict(finder: DiagnosisFinder, model: DiagnosisModel, d: PreparedDocument)
     finder.model = model
     try:
         findings = d.lexicon + learned_findings(finder, d, model.ngrams)
-        finder.score(findings, d.length)
+        finder.score(findings, d.length, document_grams(d.grams) if model.doc_classifier.models else None)
     finally:
         finder.model = saved
     best: dict[str, float] = {}

@@ -46,3 +46,18 @@ def test_vectorised_tree_scores_equal_the_scalar_ones(finder):
 def test_packaged_model_records_its_training_data(finder):
     meta = finder.model.meta
     assert "CC BY 4.0" in meta["source"] and meta["training_documents"] == 500
+
+
+def test_document_classifier_weighs_ngrams_together():
+    from clincode.diagnosis.doc_classifier import train
+
+    docs = ([{"fever", "brucella", "orchitis"}] * 6 + [{"fever", "cough"}] * 6
+            + [{"brucella", "milk"}] * 6 + [{"rash"}] * 6)
+    gold = [{"A23"}] * 6 + [set()] * 6 + [{"A23"}] * 6 + [set()] * 6
+    clf = train(docs, gold, C=5.0)
+    assert "A23" in clf.models
+    p = clf.probabilities
+    assert p({"brucella", "fever"})["A23"] > 0.5 > p({"fever", "cough"})["A23"]
+    assert p({"brucella", "milk"})["A23"] > p({"milk"})["A23"]
+    again = type(clf)(clf.to_json())
+    assert abs(again.probabilities({"brucella"})["A23"] - clf.probabilities({"brucella"})["A23"]) < 1e-4  # JSON rounds
