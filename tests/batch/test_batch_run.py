@@ -212,3 +212,21 @@ def test_a_document_over_the_time_limit_is_recorded_and_the_batch_goes_on(tmp_pa
     assert [(f["id"], f["reason"]) for f in failures] == [("long", "timeout")]
     assert f"{limit:g} s" in failures[0]["detail"]
     assert [json.loads(line)["id"] for line in batch_helpers.read_lines(out)] == [i for i, _ in docs]
+
+
+def test_the_equality_check_catches_mixed_up_results(settings, short_texts, batch_helpers, reference):
+    """The helper every equality test relies on must fail for the faults a batch could make."""
+    docs = short_texts[:6]
+    expected = reference[0]
+    got = {i: expected[i] for i, _ in docs}
+    batch_helpers.assert_same_coding(got, expected, settings, docs)  # identical: passes
+    (a, _), (b, _) = docs[0], docs[1]
+    with pytest.raises(AssertionError, match="not its own"):  # two results swapped
+        batch_helpers.assert_same_coding({**got, a: got[b], b: got[a]}, expected, settings, docs)
+    with pytest.raises(AssertionError):  # one lost
+        batch_helpers.assert_same_coding({i: got[i] for i in list(got)[1:]}, expected, settings, docs)
+    coded = next(i for i, _ in docs if json.loads(got[i])["diagnoses"])
+    episode = json.loads(got[coded])
+    episode["diagnoses"][0]["evidence"][0]["start"] += 1  # a result from other text
+    with pytest.raises(AssertionError, match="not its own"):
+        batch_helpers.assert_same_coding({**got, coded: json.dumps(episode)}, expected, settings, docs)
