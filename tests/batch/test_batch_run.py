@@ -230,3 +230,29 @@ def test_the_equality_check_catches_mixed_up_results(settings, short_texts, batc
     episode["diagnoses"][0]["evidence"][0]["start"] += 1  # a result from other text
     with pytest.raises(AssertionError, match="not its own"):
         batch_helpers.assert_same_coding({**got, coded: json.dumps(episode)}, expected, settings, docs)
+
+
+def test_killed_between_writing_the_output_and_marking_it_complete(tmp_path, settings, text_folder, batch_helpers,
+                                                                   monkeypatch):
+    """The last crash window: the output is in place but the checkpoint does not say complete yet."""
+    from clincode.batch.checkpoint import Checkpoint
+
+    out = tmp_path / "coded.jsonl"
+
+    class Killed(BaseException):
+        pass
+
+    def die(self):
+        raise Killed()
+
+    monkeypatch.setattr(Checkpoint, "mark_completed", die)
+    with pytest.raises(Killed):
+        run_batch(text_folder, out, workers=2, settings=settings)
+    first = out.read_bytes()
+    assert (checkpoint_dir(out) / "parts").is_dir()  # parts kept: the output can be written again
+    monkeypatch.undo()
+    again = run_batch(text_folder, out, workers=2, settings=settings)
+    assert again.this_run == 0 and not again.already_complete and again.coded == 12
+    assert out.read_bytes() == first
+    assert not (checkpoint_dir(out) / "parts").exists()
+    assert run_batch(text_folder, out, workers=2, settings=settings).already_complete
