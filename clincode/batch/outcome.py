@@ -24,9 +24,6 @@ ENGINE_ERROR = "engine_error"  # the coding engine raised an exception
 WORKER_DIED = "worker_died"  # the worker process died while coding it (twice)
 TIMEOUT = "timeout"  # coding took longer than the per-document time limit
 
-REASONS = (UNREADABLE, ENCODING, NOT_TEXT, EMPTY, OVERSIZED, MALFORMED, MISSING_ID, DUPLICATE_ID,
-           ENGINE_ERROR, WORKER_DIED, TIMEOUT)
-
 
 @dataclass(slots=True)
 class Failure:

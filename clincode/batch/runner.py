@@ -8,7 +8,6 @@ document is done the output is written from the checkpoint, in input order.
 """
 from __future__ import annotations
 
-import json
 import random
 import signal
 import statistics
@@ -258,9 +257,3 @@ def _finish(checkpoint: Checkpoint, output: Path, fmt: str, report: BatchReport)
     sinks.write_failures(report.failures_file, checkpoint.failures())
     checkpoint.mark_completed()
     checkpoint.drop_parts()
-
-
-def read_jsonl_ids(path: Path) -> list[str]:
-    """The ids of a JSON Lines output, in order (for checks and tests)."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line)["id"] for line in fh if line.strip()]
