@@ -162,7 +162,10 @@ class WorkerPool:
         worker.inflight.extend(tasks)
         if len(worker.inflight) == len(tasks):
             worker.since = time.monotonic()
-        worker.conn.send([(t.seq, t.id, t.text) for t in tasks])
+        try:
+            worker.conn.send([(t.seq, t.id, t.text) for t in tasks])
+        except OSError:  # it died since it was last seen: poll() notices and resends these
+            pass
 
     def take(self, more) -> list[Task]:
         """A message's worth of tasks: retries first, then ``more()`` until it returns None."""
