@@ -66,7 +66,7 @@ def train(doc_grams: list[set[str]], gold: list[set[str]], C: float = 0.3) -> Do
         if n < MIN_DOCS or n > len(doc_grams) - MIN_DOCS:
             continue
         y = np.array([int(cat in cats) for cats in gold])
-        clf = LogisticRegression(penalty="l1", C=C, solver="liblinear", max_iter=200)
+        clf = LogisticRegression(penalty="l1", C=C, solver="liblinear", max_iter=200, random_state=0)
         with warnings.catch_warnings():  # scikit-learn >= 1.8 prefers l1_ratio; older releases need penalty
             warnings.simplefilter("ignore")
             clf.fit(X, y)

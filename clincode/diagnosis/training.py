@@ -159,7 +159,7 @@ def _learn(X, y, mean, scale, C: float, kind: str):
     if kind == "logistic":
         from sklearn.linear_model import LogisticRegression
 
-        clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+        clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=0)
         clf.fit((X - mean) / scale, y)
         return clf.coef_[0].tolist(), float(clf.intercept_[0]), None, 0.1, clf.predict_proba((X - mean) / scale)[:, 1]
     from sklearn.ensemble import GradientBoostingClassifier
