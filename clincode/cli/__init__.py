@@ -39,4 +39,4 @@ def main(
 
 
 # Command modules register themselves on ``app`` when imported.
-from . import batch_commands, classification_commands, coding_commands, store_commands, text_commands  # noqa: E402,F401
+from . import batch_commands, classification_commands, coding_commands, report_commands, store_commands, text_commands  # noqa: E402,F401,E501
