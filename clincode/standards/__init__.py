@@ -5,17 +5,16 @@ Public surface (the engine calls these; keep the names and signatures):
     rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classifications) -> CodedEpisode
 
 Diagnoses: ``clincode.standards.diagnosis`` (the ICD-10 5th Edition standards, rule by rule).
-Procedures: ``clincode.standards.procedures.code_procedures`` (the OPCS-4 standards) when present;
-until then a minimal ordering of the affirmed procedure findings.
+Procedures: ``clincode.standards.procedures.code_procedures`` (the OPCS-4 standards).
 """
 from __future__ import annotations
 
 import copy
-import inspect
 
 from ..coding.findings import Finding
 from ..coding.models import CodeAssignment, CodedEpisode
 from .diagnosis import code_diagnoses
+from .procedures import code_procedures
 
 
 def _assign(findings: list[Finding], classifications=None, system: str = "icd10") -> CodeAssignment:
@@ -58,34 +57,10 @@ def rank_all_findings(episode_id, diagnosis_findings, procedure_findings, classi
 
 
 def _code_procedures(procedure_findings, classifications, parsed, diagnoses=None, diagnosis_findings=None):
-    """The procedure engine's ``code_procedures`` (clincode/standards/procedures.py) when it
-    exists, else the affirmed findings in order. Returns (procedures, queries, warnings)."""
-    try:
-        from .procedures import code_procedures
-    except ImportError:
-        code_procedures = None
-    if code_procedures is not None:
-        available = {
-            "findings": procedure_findings, "procedure_findings": procedure_findings,
-            "classifications": classifications, "parsed_docs": parsed, "parsed": parsed, "diagnoses": diagnoses,
-            "diagnosis_findings": diagnosis_findings,  # first pass: the stated diagnoses order the procedures
-        }
-        params = inspect.signature(code_procedures).parameters
-        procedures, queries, warnings = code_procedures(**{k: v for k, v in available.items() if k in params})
-        return list(procedures), list(queries), list(warnings)
-    by_code: dict[str, list[Finding]] = {}
-    for f in procedure_findings:
-        if f.affirmed and not f.historical:
-            by_code.setdefault(f.code, []).append(f)
-    procedures = [_assign(fs, classifications, "opcs4") for fs in by_code.values()]
-    main = next((p for p in procedures if p.code[:1] not in "YZ"), None)
-    if main is not None:
-        main.primary = True
-        procedures.remove(main)
-        procedures.insert(0, main)
-        if diagnoses:
-            main.links_to = [d.code for d in diagnoses if d.primary]
-    return procedures, [], []
+    """The OPCS-4 standards (clincode/standards/procedures.py). Returns (procedures, queries, warnings)."""
+    procedures, queries, warnings = code_procedures(
+        procedure_findings, classifications, parsed, diagnoses, diagnosis_findings=diagnosis_findings)
+    return list(procedures), list(queries), list(warnings)
 
 
 def apply_standards(episode_id, diagnosis_findings, procedure_findings, classifications, parsed) -> CodedEpisode:

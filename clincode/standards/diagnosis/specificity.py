@@ -75,9 +75,9 @@ def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> Non
             mentions[-1] = ((d, s, max(e, end)), prev | ids)
         else:
             mentions.append(((doc, start, end), ids))
-    by_id = {id(c): c for c in episode.candidates}
     for (doc, start, end), ids in mentions:
-        rivals = [by_id[i] for i in ids if i in by_id and by_id[i] in episode.candidates]
+        # in the episode's candidate order, so ties break the same way on every run
+        rivals = [c for c in episode.candidates if id(c) in ids]
         if len(rivals) < 2:
             continue
 
