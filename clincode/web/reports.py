@@ -17,7 +17,7 @@ from ..workflow import flags as wf
 from ..workflow.checks import CHECKS
 from ..workflow.export import AREA_LABELS, audit_report_html, html_to_pdf, to_csv
 from ..workflow.outstanding import AGE_BANDS, outstanding_report, outstanding_rows
-from ..workflow.queries import query_lifecycle
+from ..workflow.queries import query_history, query_lifecycle
 from ..workflow.scoring import AREAS, CAUSES
 from ..workflow.settings import WorkflowSettings
 from ..workflow.statistics import Period, statistics_report
@@ -83,12 +83,16 @@ def quality(request: Request, session: DbSession, user: Annotated[WebUser, Depen
             check: str = "", status: str = "open", done: str = ""):
     status = status if status in ("open", "resolved") else "open"
     rows = wf.list_flags(session, user.actor, status=status, check=check or None, limit=300)
-    from ..store.models import User
+    from ..store.models import Episode, Spell, User
+
+    ids = {f.episode_id for f in rows}
+    spells = dict(session.query(Episode.id, Spell.spell_number).join(Spell, Spell.id == Episode.spell_id)
+                  .filter(Episode.id.in_(ids)).all()) if ids else {}
 
     seniors = [u.username for u in session.query(User).filter(User.active.is_(True)).order_by(User.username)
                if u.role in ("senior_coder", "coding_manager")]
     return _page(request, "reports/quality.html", user, "reports_quality", summary=wf.flag_summary(session), rows=rows,
-                 check=check, status=status, checks=CHECKS, seniors=seniors, flash=done or None,
+                 check=check, status=status, checks=CHECKS, seniors=seniors, flash=done or None, spells=spells,
                  can_run=user.may("dq:resolve"), can_assign=user.may("dq:assign"), can_resolve=user.may("dq:resolve"))
 
 
@@ -126,6 +130,15 @@ def queries(request: Request, session: DbSession, user: ReportReader):
     settings = WorkflowSettings()
     life = query_lifecycle(session, datetime.now(timezone.utc), settings)
     return _page(request, "reports/queries.html", user, "reports_queries", life=life, settings=settings)
+
+
+@router.get("/queries/{query_id}", name="reports_query_history")
+def query_history_page(request: Request, query_id: int, session: DbSession, user: ReportReader):
+    from ..store.models import ClinicianQuery
+
+    events = query_history(session, query_id)
+    q = session.get(ClinicianQuery, query_id)
+    return _page(request, "reports/query_history.html", user, "reports_queries", q=q, events=events)
 
 
 # --- statistics --------------------------------------------------------------------------------------

@@ -33,13 +33,14 @@ def reports_server(settings):
 
     with temporary_database("sqlite") as db:
         with db.session() as s:
-            insert_episodes(s, generate(300, TODAY, seed=3) + [
+            ids = insert_episodes(s, generate(300, TODAY, seed=3) + [
                 E(discharged=TODAY - timedelta(days=2), status="uncoded", assigned_to=None, specialty="999"),
                 E(discharged=TODAY - timedelta(days=20), status="in_progress", assigned_to="amira.shah", specialty="999"),
                 E(discharged=date(2026, 9, 1), status="uncoded", assigned_to=None, specialty="999"),
                 E(discharged=TODAY - timedelta(days=30), diagnoses=["S72.00", "I10"], procedures=[("W37.1", None)],
                   assigned_to="amira.shah", specialty="110"),
             ])
+        _answered_query(db, ids[-3])
         tokens = {u: add_user(db, u, role, name) for u, role, name in (
             ("amira.shah", "coder", "Amira Shah"), ("tom.reed", "senior_coder", "Tom Reed"),
             ("alex.audit", "auditor", "Alex Auditor"), ("mo.manager", "coding_manager", "Mo Manager"))}
@@ -57,6 +58,19 @@ def reports_server(settings):
         finally:
             server.should_exit = True
             thread.join(timeout=10)
+
+
+def _answered_query(db, episode_id: int) -> None:
+    """A query raised, answered by the consultant, and acted on (a code added after the answer)."""
+    from clincode.store import services as sv
+    from clincode.store.roles import Role
+
+    coder = sv.Actor("amira.shah", Role.CODER)
+    with db.session() as s:
+        q = sv.raise_query(s, coder, episode_id, "Is the diabetes type 1 or type 2?")
+        sv.answer_query(s, coder, q.id, "Type 2, diet controlled", answered_by="Dr Okafor")
+    with db.session() as s:
+        sv.add_code(s, coder, episode_id, sv.get_episode(s, coder, episode_id).version, "icd10", "E11.9")
 
 
 def sign_in(page, base, username, token, then="/reports/outstanding"):
@@ -136,6 +150,12 @@ def test_statistics_page_with_charts_and_csv(reports_server, page, artifacts):
     page.goto(base + "/reports/queries")
     expect(page.get_by_test_id("query-stages")).to_contain_text("escalated")
     page.screenshot(path=str(artifacts / "reports-queries.png"), full_page=True)
+    page.get_by_role("link", name=re.compile("history")).first.click()
+    history = page.get_by_test_id("query-history")
+    expect(history).to_contain_text("Type 2, diet controlled")
+    expect(history).to_contain_text("Dr Okafor")
+    expect(history.locator("tr", has_text="code change")).to_contain_text("added E11.9")
+    page.screenshot(path=str(artifacts / "reports-query-history.png"), full_page=True)
 
 
 def test_blind_audit_to_report_and_pdf(reports_server, page, artifacts):
