@@ -49,7 +49,8 @@ def _at(day: date, hour: int = 12) -> datetime:
 
 def insert_episodes(session: Session, specs: list[SyntheticEpisode], batch: int = 5000) -> list[int]:
     """Insert the episodes (with patient, spell, codes, a document) and return their ids in order."""
-    start = (session.scalar(select(func.max(Patient.id))) or 0) + 1
+    # one id for a patient, their spell and episode: start above every table's highest id
+    start = max((session.scalar(select(func.max(t.id))) or 0) for t in (Patient, Spell, Episode)) + 1
     ids = []
     for offset in range(0, len(specs), batch):
         chunk = specs[offset:offset + batch]
@@ -97,8 +98,9 @@ def insert_episodes(session: Session, specs: list[SyntheticEpisode], batch: int 
                 _insert(session, table, rows)
         session.flush()
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences on
-        for table in ("patients", "spells", "episodes"):
-            session.execute(select(func.setval(f"{table}_id_seq", func.greatest(select(func.max(Patient.id)).scalar_subquery(), 1))))
+        for table, model in (("patients", Patient), ("spells", Spell), ("episodes", Episode)):
+            session.execute(select(func.setval(f"{table}_id_seq",
+                                               func.greatest(select(func.max(model.id)).scalar_subquery(), 1))))
     return ids
 
 
