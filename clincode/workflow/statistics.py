@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, column, func, literal, or_, select, text, union_all, values
+from sqlalchemy import Integer, String, and_, case, cast, column, func, literal, or_, select, text, union_all, values
 from sqlalchemy.orm import Session
 
 from ..classification.tables import ICD10_CHAPTER_RANGES
@@ -82,17 +82,23 @@ def _finalised(period: Period):
 
 
 def _charlson_map():
-    """The Quan mapping as a small VALUES table: (key, condition), a key being a 3-character
-    category or a dotted subcategory; every key belongs to one condition only."""
-    rows = [(k, c.name) for c in charlson_conditions() for k in sorted(c.keys)]
-    return values(column("key", String), column("cond", String), name="charlson_map").data(rows)
+    """The Quan mapping as a small VALUES table: (key, condition, bit), a key being a 3-character
+    category or a dotted subcategory; every key belongs to one condition only, each condition has
+    its own bit."""
+    rows = [(k, c.name, 1 << i) for i, c in enumerate(charlson_conditions()) for k in sorted(c.keys)]
+    return values(column("key", String), column("cond", String), column("bit", Integer), name="charlson_map").data(rows)
 
 
 def charlson_score(columns) -> "ColumnElement":
-    """The Charlson index from per-condition 0/1 columns (``cc_<condition>``): the weights of the
-    conditions present, less the milder level where its severe level is present too."""
+    """The Charlson index from the code facts' Charlson columns (a ``cmask`` of condition bits on
+    PostgreSQL, else 0/1 ``cc_<condition>`` columns): the weights of the conditions present, less
+    the milder level where its severe level is present too."""
     conditions = charlson_conditions()
-    col = {c.name: func.coalesce(getattr(columns, f"cc_{c.name}"), 0) for c in conditions}
+    if hasattr(columns, "cmask"):
+        mask = func.coalesce(columns.cmask, 0)
+        col = {c.name: case((mask.op("&")(1 << i) != 0, 1), else_=0) for i, c in enumerate(conditions)}
+    else:
+        col = {c.name: func.coalesce(getattr(columns, f"cc_{c.name}"), 0) for c in conditions}
     weight = {c.name: c.weight for c in conditions}
     score = sum((col[c.name] * c.weight for c in conditions), literal(0))
     for c in conditions:
@@ -101,22 +107,28 @@ def charlson_score(columns) -> "ColumnElement":
     return score
 
 
-def _code_facts():
+def _code_facts(session: Session):
     """One row per episode from ONE pass over its final codes: primary diagnosis category, number
-    of secondary diagnoses, codes chosen from the engine's proposal / typed by the coder, and a
-    0/1 column per Charlson condition (the code's category or subcategory joined to the map)."""
+    of secondary diagnoses, codes chosen from the engine's proposal / typed by the coder, and the
+    Charlson conditions present (the code's category or subcategory joined to the map). PostgreSQL
+    ORs one bit per condition (``bit_or``: one aggregate instead of seventeen); SQLite, which has
+    no ``bit_or``, keeps a 0/1 column per condition."""
     ec = EpisodeCode
     icd = ec.system == "icd10"
     cmap = _charlson_map().cte("charlson_map")
     m3, m5 = cmap.alias("m3"), cmap.alias("m5")
+    if session.get_bind().dialect.name == "postgresql":
+        charlson = [func.bit_or(func.coalesce(m3.c.bit, 0).op("|")(func.coalesce(m5.c.bit, 0))).label("cmask")]
+    else:
+        charlson = [func.max(case((or_(m3.c.cond == c.name, m5.c.cond == c.name), 1), else_=0)).label(f"cc_{c.name}")
+                    for c in charlson_conditions()]
     return select(
         ec.episode_id.label("eid"),
         func.max(case((and_(icd, ec.position == 1), func.substr(ec.code, 1, 3)))).label("pcat"),
         func.sum(case((and_(icd, ec.position > 1), 1), else_=0)).label("nsec"),
         func.sum(case((ec.source == "engine", 1), else_=0)).label("n_engine"),
         func.sum(case((ec.source == "coder", 1), else_=0)).label("n_coder"),
-        *[func.max(case((or_(m3.c.cond == c.name, m5.c.cond == c.name), 1), else_=0)).label(f"cc_{c.name}")
-          for c in charlson_conditions()],
+        *charlson,
     ).select_from(ec).outerjoin(m3, and_(m3.c.key == func.substr(ec.code, 1, 3), icd)).outerjoin(
         m5, and_(m5.c.key == func.substr(ec.code, 1, 5), icd)).where(ec.stage == "final").group_by(
         ec.episode_id).subquery("codefacts")
@@ -137,7 +149,7 @@ def _summary(session: Session, fe) -> dict[str, list[tuple]]:
     then grouped several ways. Proposed codes not kept = the episode's proposed codes less its
     final codes taken from the proposal (source 'engine'), never below 0."""
     no_jit(session)
-    cf = _code_facts()
+    cf = _code_facts(session)
     pc = (select(EpisodeCode.episode_id.label("eid"), func.count().label("n")).where(EpisodeCode.stage == "proposed")
           .group_by(EpisodeCode.episode_id).subquery("proposed"))
     proposed, engine = func.coalesce(pc.c.n, 0), func.coalesce(cf.c.n_engine, 0)
@@ -250,7 +262,7 @@ def episode_charlson(session: Session, period: Period):
     """(episode id, Charlson index) for every episode of the period with an index above 0."""
     no_jit(session)
     fe = _finalised(period)
-    cf = _code_facts()
+    cf = _code_facts(session)
     score = charlson_score(cf.c)
     q = (select(cf.c.eid, score.label("score")).select_from(cf).join(fe, fe.c.id == cf.c.eid)
          .where(score > 0).order_by(cf.c.eid))
