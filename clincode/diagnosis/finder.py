@@ -193,6 +193,8 @@ class DiagnosisFinder:
             for f in groups[category]:
                 quality = 1.0 if f.attributes.get("kind") == "lexicon" else 0.98
                 f.score = round(p * quality, 4)
+                # the cut-off chosen on held-out data: the standards code nothing scored below it
+                f.attributes["threshold"] = self.model.threshold
         for f in findings:  # categories with no eligible mention
             if f.code[:3] not in groups:
                 f.score = 0.0

@@ -80,3 +80,18 @@ def test_rule_out_in_the_sentence_is_not_coded_even_without_a_context_flag(build
     text = "PROCEDURE: Temporal artery biopsy to rule out temporal arteritis. INDICATION: Headache."
     ep = build.code(text, [("M31.6", "temporal arteritis", "procedure"), ("R51", "Headache", "indications")])
     assert build.codes(ep) == ["R51"]
+
+
+def test_learned_association_alone_is_not_coded(build):
+    # "percussion" statistically co-occurs with fatigue in training reports; it documents nothing
+    text = "DIAGNOSES: 1. Community-acquired pneumonia. 2. Dullness to percussion at the right base."
+    ep = build.code(text, [("J18.9", "Community-acquired pneumonia", "diagnosis"),
+                           ("R53", "percussion", "diagnosis", {"attributes": {"kind": "learned"}})])
+    assert build.codes(ep) == ["J18.9"]
+
+
+def test_finding_below_the_finders_cut_off_is_not_coded(build):
+    text = "DIAGNOSES: 1. Acute appendicitis. 2. Scar on the abdomen."
+    ep = build.code(text, [("K35.8", "Acute appendicitis", "diagnosis", {"score": 0.9, "attributes": {"threshold": 0.15}}),
+                           ("L90.5", "Scar", "diagnosis", {"score": 0.05, "attributes": {"threshold": 0.15}})])
+    assert build.codes(ep) == ["K35.8"]

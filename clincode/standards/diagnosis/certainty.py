@@ -143,6 +143,24 @@ def to_be_ruled_out(f: Finding, text: str) -> Verdict | None:
     return None
 
 
+def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
+    """Code what the clinician documented, not what the words statistically suggest.
+
+    A finding that stands only on a learned word association ("percussion" -> R53) names no
+    condition: it may raise the score of a documented condition, never be coded on its own. A
+    finding scored below the finder's held-out cut-off is too weak to be coded unreviewed (it stays
+    in the --all-findings review list's scoring, which has its own cut-off).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 (only the conditions documented by the clinician are coded).
+    """
+    if f.attributes.get("kind") == "learned":
+        return False, "a learned word association, not a documented condition"
+    threshold = f.attributes.get("threshold")
+    if threshold is not None and f.score < threshold:
+        return False, f"scored {f.score:.2f}, below the finder's cut-off {threshold:.2f}"
+    return None
+
+
 FINDING_RULES = (
     negated_not_coded,
     rule_out_not_coded,
@@ -164,7 +182,8 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
             continue
         notes, keep = [], True
         text = episode.texts.get(f.evidence.document, "")
-        guard = part_of_the_patients_age(f, text) or to_be_ruled_out(f, text)
+        guard = (not_documented_in_words(f) or part_of_the_patients_age(f, text)
+                 or to_be_ruled_out(f, text))
         if guard is not None:
             episode.excluded.append((f, guard[1]))
             continue
