@@ -18,7 +18,16 @@ if [ -f scripts/install-system-deps.sh ]; then
 fi
 
 if [ "${1:-}" != "--no-demo" ]; then
+  # The main job on the samples: code the documents (JSON Lines, as the scorer reads them), then the
+  # department's path end to end: store the episodes (text, FHIR, HL7 v2), code them, list the worklist.
   mkdir -p out
-  .venv/bin/clincode code samples/ --output out/samples.jsonl
+  .venv/bin/clincode code samples/*.txt --output out/samples.jsonl
   echo "setup: coded the sample documents into out/samples.jsonl"
+  demo_db="sqlite:///$(pwd)/out/demo.db"
+  rm -f out/demo.db
+  .venv/bin/clincode db upgrade --database-url "$demo_db"
+  .venv/bin/clincode ingest samples/ --database-url "$demo_db"  # one HL7 sample is malformed on purpose: rejected and kept
+  .venv/bin/clincode episodes code --database-url "$demo_db"
+  .venv/bin/clincode episodes list --database-url "$demo_db"
+  echo "setup: demo store in out/demo.db; serve it with: CLINCODE_DATABASE_URL=$demo_db .venv/bin/clincode serve"
 fi
