@@ -118,6 +118,10 @@ _LINE_HEADING = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)][ \t]+)?(" + _HEADING_WORD
 _INLINE_HEADING = re.compile(r"(?:[.,;:][ \t]*|[!?][ \t]{1,2})(" + _HEADING_WORDS + r")[ \t]*:(?![/\d])")
 # "Diagnosis - acute appendicitis": a known heading, a dash, then the text (UK electronic notes).
 _DASH_HEADING = re.compile(r"(?m)^[ \t]*(" + _HEADING_WORDS + r")[ \t]+[-\u2013\u2014][ \t]+(?=\S)")
+# "PREOPERATIVE DIAGNOSES,1.  Glaucoma.,POSTOPERATIVE DIAGNOSES,1. ..." (MTSamples dictation where the
+# colon was lost): a known heading in capitals, then a comma, at the start of a line or after a
+# comma-style break. Capitals only, and the heading must be known exactly (checked in detect_sections).
+_COMMA_HEADING = re.compile(r"(?m)(?:^|(?<=,))[ \t]*([A-Z][A-Z /&()'\-]{2,60}?)[ \t]*,(?=[ \t]*\S)")
 # A known heading alone on its line, without a colon.
 _BARE_LINE = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z /&()'\-]{1,60}?)[ \t]*$")
 
@@ -133,7 +137,7 @@ class _Candidate:
     body_start: int  # first character after the colon (and a comma-style ", ")
     heading: str
     strong: bool  # at a line start or a comma-style break
-    kind: str = "colon"  # "colon" (Heading:), "dash" (Heading - text) or "bare" (heading alone on a line)
+    kind: str = "colon"  # "colon" (Heading:), "dash" (Heading - text), "bare" (alone on a line), "comma" (HEADING,)
 
 
 _BODY_LEAD = re.compile(r"[ \t]*,?[ \t]*")
@@ -154,6 +158,10 @@ def _candidates(text: str) -> list[_Candidate]:
     for match in _DASH_HEADING.finditer(text):
         if match.start(1) not in found:
             found[match.start(1)] = _Candidate(match.start(1), match.end(), match.group(1), True, "dash")
+    for match in _COMMA_HEADING.finditer(text):
+        if match.start(1) not in found and _is_caps(match.group(1)):
+            end = _BODY_LEAD.match(text, match.end()).end()
+            found[match.start(1)] = _Candidate(match.start(1), end, match.group(1), True, "comma")
     for match in _BARE_LINE.finditer(text):
         if match.start(1) not in found:
             found[match.start(1)] = _Candidate(match.start(1), match.end(1), match.group(1), True, "bare")

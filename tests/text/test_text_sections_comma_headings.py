@@ -1,0 +1,30 @@
+"""Headings whose colon was lost in dictation ("PREOPERATIVE DIAGNOSES,1.  ...") and family history
+that does not swallow the rest of the document."""
+from __future__ import annotations
+
+from clincode.text import parse_document
+
+COMMA_NOTE = (
+    "PREOPERATIVE DIAGNOSES,1.  Uncontrolled open angle glaucoma, left eye.,2.  Conjunctival scarring, left eye."
+    ",POSTOPERATIVE DIAGNOSES,1.  Uncontrolled open angle glaucoma, left eye.,PROCEDURE,1.  Extraction of teeth."
+    ",ANESTHESIA:,  General."
+)
+
+
+def test_known_capital_heading_followed_by_a_comma_is_a_heading():
+    parsed = parse_document(COMMA_NOTE)
+    names = [s.name for s in parsed.sections]
+    assert names == ["preoperative_diagnosis", "postoperative_diagnosis", "procedure", "anaesthesia"]
+    post = parsed.sections[1]
+    assert COMMA_NOTE[post.body_start:post.end].startswith("1.  Uncontrolled open angle glaucoma")
+
+
+def test_prose_with_commas_is_not_a_heading():
+    text = "The procedure, which was uneventful, ended.  DIAGNOSIS, unclear at first, was made later."
+    # lower-case "procedure," is prose; "DIAGNOSIS," mid-sentence after a space is not after a break
+    assert [s.name for s in parse_document(text).sections] == ["other"]
+
+
+def test_unknown_capitals_before_a_comma_are_not_headings():
+    text = "Findings:,  LEFT EYE, mild redness.,RIGHT EYE, normal."
+    assert [s.name for s in parse_document(text).sections] == ["findings"]
