@@ -204,6 +204,10 @@ def detect_sections(text: str) -> list[Section]:
         end = accepted[i + 1][0].start if i + 1 < len(accepted) else len(text)
         body_start = min(cand.body_start, end)
         prose_start = _prose_after_list(text, body_start, end) if name in _LIST_SECTIONS else None
+        if name in _ONE_LINE_SECTIONS:
+            line_end = _end_of_inline_entry(text, body_start, end)
+            if line_end is not None and (prose_start is None or line_end < prose_start):
+                prose_start = line_end
         if prose_start is None:
             sections.append(Section(name, cand.heading.strip(), cand.start, end, body_start))
         else:
@@ -238,3 +242,24 @@ def _prose_after_list(text: str, body_start: int, end: int) -> int | None:
         if len(line.split()) >= _PROSE_MIN_WORDS:
             return start
     return None
+
+
+# Sections that, written inline ("Family history: uncle with ALS."), hold that one line: the next
+# line, unless it is a list item, is the narrative resuming (case reports and letters put
+# "Family history: ..." among the history lines with no heading after it; without this the
+# family reading would spill over the examination and the diagnosis).
+_ONE_LINE_SECTIONS = frozenset({"family_history", "social_history", "allergies"})
+
+
+def _end_of_inline_entry(text: str, body_start: int, end: int) -> int | None:
+    """Start of the line after an inline entry, when the heading has its text on its own line and the
+    next line is not a list item; None when the whole body belongs to the section."""
+    line_end = text.find("\n", body_start, end)
+    if line_end < 0 or not text[body_start:line_end].strip():
+        return None  # no line break before the next heading, or the heading stands alone on its line
+    nxt = line_end + 1
+    while nxt < end and text[nxt] in " \t\r\n":
+        nxt += 1
+    if nxt >= end or _ITEM_START.match(text, nxt):
+        return None
+    return nxt

@@ -28,3 +28,20 @@ def test_prose_with_commas_is_not_a_heading():
 def test_unknown_capitals_before_a_comma_are_not_headings():
     text = "Findings:,  LEFT EYE, mild redness.,RIGHT EYE, normal."
     assert [s.name for s in parse_document(text).sections] == ["findings"]
+
+
+def test_inline_family_history_holds_its_line_only():
+    text = ("A 59-year-old man with weakness.\nFamily history: deceased uncle with amyotrophic lateral sclerosis.\n"
+            "Neurological examination revealed fasciculations.\nDiagnosis of motor neurone disease was made.\n")
+    parsed = parse_document(text)
+    fam = next(s for s in parsed.sections if s.name == "family_history")
+    assert text[fam.body_start:fam.end].strip() == "deceased uncle with amyotrophic lateral sclerosis."
+    assert parsed.section_at(text.index("motor neurone")).name == "other"
+
+
+def test_family_history_list_items_stay_family():
+    text = "Family history: diabetes in\n- mother\n- brother\nSocial history:\nLives alone.\nSmokes 10 a day."
+    parsed = parse_document(text)
+    assert parsed.section_at(text.index("brother")).name == "family_history"
+    # heading alone on its line: the lines below are its body
+    assert parsed.section_at(text.index("Smokes")).name == "social_history"
