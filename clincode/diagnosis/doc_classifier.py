@@ -24,13 +24,18 @@ class DocClassifier:
             for gram, w in weights.items():
                 self._by_gram.setdefault(gram, []).append((cat, w))
 
-    def probabilities(self, grams: set[str]) -> dict[str, float]:
+    def probabilities(self, grams: set[str], categories=None) -> dict[str, float]:
+        """P(category) for every modelled category, or only for ``categories`` (the candidates)."""
         if not self.models:
             return {}
-        z = {cat: m[0] for cat, m in self.models.items()}
+        if categories is None:
+            z = {cat: m[0] for cat, m in self.models.items()}
+        else:
+            z = {cat: self.models[cat][0] for cat in categories if cat in self.models}
         for gram in grams:
             for cat, w in self._by_gram.get(gram, ()):
-                z[cat] += w
+                if cat in z:
+                    z[cat] += w
         return {cat: 1.0 / (1.0 + math.exp(-max(min(v, 30.0), -30.0))) for cat, v in z.items()}
 
     def to_json(self) -> dict:

@@ -7,6 +7,7 @@ corpus, learned n-gram evidence, context and section.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,10 +46,20 @@ class EpisodeView:
         cache = self.__dict__.setdefault("_enclosing", {})
         enclosing = cache.get(key)
         if enclosing is None:
+            by_doc = self.__dict__.get("_by_document")
+            if by_doc is None:  # each document's spans sorted by start: only a prefix can enclose a mention
+                by_doc = self.__dict__["_by_document"] = {}
+                for d, s, e, c in sorted(self.spans, key=lambda span: (span[0], span[1])):
+                    starts, rest = by_doc.setdefault(d, ([], []))
+                    starts.append(s)
+                    rest.append((s, e, c))
+            starts, rest = by_doc.get(ev.document, ((), ()))
             size = ev.end - ev.start
-            enclosing = cache[key] = {c for d, s, e, c in self.spans
-                                      if d == ev.document and s <= ev.start and e >= ev.end and e - s > size}
+            enclosing = cache[key] = {c for s, e, c in rest[:bisect.bisect_right(starts, ev.start)]
+                                      if e >= ev.end and e - s > size}
         return bool(enclosing - {category})
+
+
 DIAGNOSIS_SECTIONS = frozenset({"diagnosis", "secondary_diagnoses", "postoperative_diagnosis", "histology",
                                 "preoperative_diagnosis"})
 
@@ -96,45 +107,77 @@ def group_by_category(findings: list[Finding]) -> dict[str, list[Finding]]:
 
 
 def candidate_features(category: str, mentions: list[Finding], stats: CorpusStats, episode: EpisodeView) -> list[float]:
-    ok = [f for f in mentions if eligible(f)]
-    doc_length = episode.length
-    lex = [f for f in ok if f.attributes.get("kind") == "lexicon"]
-    learned = [f for f in ok if f.attributes.get("kind") == "learned"]
-    sources = {f.attributes.get("source") for f in lex}
-    term_prec = max((stats.term_precision(term_key(f), category) for f in lex), default=0.0)
-    cat_prec = stats.category_precision(category) if lex else 0.0
-    l_prec = max((f.attributes["precision"] for f in learned), default=0.0)
-    l_support = max((f.attributes["support"] for f in learned), default=0)
-    first = min((f.evidence.start for f in ok), default=0)
+    # one pass over the mentions (this runs for every candidate of every episode: keep it lean)
+    n_lex = n_learned = max_words = 0
+    exact = uncertain = in_diagnosis_section = False
+    all_historical = True
+    negated = family = inside = n_ok = 0
+    first = None
+    sources: set = set()
+    term_keys: set[str] = set()
+    learned_best: dict[str, float] = {}  # n-gram -> its association's precision (last one seen)
+    l_prec, l_support = 0.0, 0
+    for f in mentions:
+        if f.negated:
+            negated += 1
+        if f.family:
+            family += 1
+        if f.negated or f.family or f.hypothetical:  # not eligible
+            continue
+        n_ok += 1
+        start = f.evidence.start
+        if first is None or start < first:
+            first = start
+        uncertain = uncertain or f.uncertain
+        all_historical = all_historical and f.historical
+        in_diagnosis_section = in_diagnosis_section or f.section in DIAGNOSIS_SECTIONS
+        if episode.inside_longer(f, category):
+            inside += 1
+        attrs = f.attributes
+        kind = attrs.get("kind")
+        if kind == "lexicon":
+            n_lex += 1
+            sources.add(attrs.get("source"))
+            term_keys.add(term_key(f))
+            max_words = max(max_words, attrs.get("n_words", 1))
+            exact = exact or bool(attrs.get("exact"))
+        elif kind == "learned":
+            n_learned += 1
+            precision = attrs["precision"]
+            learned_best[attrs["ngram"]] = precision
+            l_prec = max(l_prec, precision)
+            l_support = max(l_support, attrs["support"])
+    term_prec = max((stats.term_precision(k, category) for k in term_keys), default=0.0)
+    cat_prec = stats.category_precision(category) if n_lex else 0.0
     return [
-        1.0 if lex else 0.0,
-        math.log1p(len(lex)),
-        min(max((f.attributes.get("n_words", 1) for f in lex), default=0), 6) / 6.0,
-        1.0 if any(f.attributes.get("exact") for f in lex) else 0.0,
+        1.0 if n_lex else 0.0,
+        math.log1p(n_lex),
+        min(max_words, 6) / 6.0,
+        1.0 if exact else 0.0,
         term_prec,
         cat_prec,
         1.0 if "index" in sources else 0.0,
         1.0 if "neoplasm" in sources else 0.0,
         1.0 if sources == {"title"} else 0.0,
         1.0 if "synonym" in sources else 0.0,
-        1.0 if learned else 0.0,
+        1.0 if n_learned else 0.0,
         l_prec,
-        math.log1p(len({f.attributes["ngram"] for f in learned})),
+        math.log1p(len(learned_best)),
         math.log1p(l_support) / 6.0,
         stats.prior(category),
-        sum(1 for f in mentions if f.negated) / len(mentions),
-        1.0 if any(f.uncertain for f in ok) else 0.0,
-        1.0 if all(f.historical for f in ok) else 0.0,
-        1.0 if any(f.family for f in mentions) else 0.0,
-        first / max(doc_length, 1),
-        1.0 if any(f.section in DIAGNOSIS_SECTIONS for f in ok) else 0.0,
+        negated / len(mentions),
+        1.0 if uncertain else 0.0,
+        1.0 if all_historical else 0.0,
+        1.0 if family else 0.0,
+        (first or 0) / max(episode.length, 1),
+        1.0 if in_diagnosis_section else 0.0,
         max(term_prec, l_prec),
         1.0 if category[0] == "R" else 0.0,
         1.0 if category[0] == "Z" else 0.0,
-        _learned_evidence(learned, stats.prior_probability(category)),
-        sum(1 for f in ok if episode.inside_longer(f, category)) / len(ok),
+        _learned_evidence(learned_best, stats.prior_probability(category)),
+        inside / n_ok,
         math.log1p(episode.candidates) / 4.0,
-        math.log1p(len(learned)),
+        math.log1p(n_learned),
         episode.category_probabilities.get(category, -1.0),  # -1: no classifier for this category
     ]
 
@@ -144,10 +187,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _learned_evidence(learned: list[Finding], prior: float) -> float:
-    """Naive-Bayes-like sum of the distinct n-grams' lifts over the category's base rate."""
-    best: dict[str, float] = {}
-    for f in learned:
-        best[f.attributes["ngram"]] = f.attributes["precision"]
+def _learned_evidence(best: dict[str, float], prior: float) -> float:
+    """Naive-Bayes-like sum of the distinct n-grams' lifts (n-gram -> precision) over the category's base rate."""
     base = _logit(prior)
     return min(sum(max(0.0, _logit(p) - base) for p in best.values()), 30.0) / 10.0

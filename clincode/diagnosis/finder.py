@@ -16,7 +16,7 @@ from ..coding.models import Evidence
 from ..text import context_of
 from .features import EpisodeView, candidate_features, group_by_category
 from .doc_classifier import document_grams
-from .learned import NgramMatcher, ngrams
+from .learned import kept_occurrences, ngrams
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
 from .model import DiagnosisModel, ModelError
@@ -114,15 +114,16 @@ class DiagnosisFinder:
 
     def set_model(self, model: DiagnosisModel | None) -> None:
         self.model = model
-        self.ngram_matcher = NgramMatcher(model.ngrams if model else {})
 
     # ------------------------------------------------------------------ public
     def find(self, parsed_documents) -> list[Finding]:
         docs = [self.tokenise(p) for p in parsed_documents]
-        findings = self.lexicon_findings(docs) + self.learned_findings(docs)
+        # every sentence's n-grams once: the learned associations and the document classifiers share them
+        sentence_grams = [[list(ngrams(tokens)) for _, tokens in d.sentences] for d in docs] if self.model else None
+        findings = self.lexicon_findings(docs) + self.learned_findings(docs, sentence_grams)
         grams = None
         if self.model and self.model.doc_classifier.models:
-            grams = document_grams(list(ngrams(tokens)) for d in docs for _, tokens in d.sentences)
+            grams = document_grams(g for doc_grams in sentence_grams for g in doc_grams)
         self.score(findings, sum(len(d.parsed.text) for d in docs), grams)
         return findings
 
@@ -148,15 +149,20 @@ class DiagnosisFinder:
                     out.append(f)
         return out
 
-    def learned_findings(self, docs: list[TokenisedDocument]) -> list[Finding]:
+    def learned_findings(self, docs: list[TokenisedDocument], sentence_grams=None) -> list[Finding]:
+        """Findings for the kept n-grams of every sentence (``sentence_grams``: each sentence's
+        ``ngrams``, per document, when the caller already has them)."""
         if not self.model:
             return []
+        table = self.model.ngrams
+        if sentence_grams is None:
+            sentence_grams = [[list(ngrams(tokens)) for _, tokens in d.sentences] for d in docs]
         out = []
-        for doc in docs:
-            for si, (sentence, tokens) in enumerate(doc.sentences):
-                occurrences = self.ngram_matcher.find(tokens)
+        for d, doc in enumerate(docs):
+            for si in range(len(doc.sentences)):
+                occurrences = kept_occurrences(sentence_grams[d][si], table)
                 if occurrences:
-                    out += self.learned_from(doc, si, occurrences, self.model.ngrams)
+                    out += self.learned_from(doc, si, occurrences, table)
         return out
 
     def learned_from(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
@@ -185,7 +191,7 @@ class DiagnosisFinder:
                 f.score = 0.5 if f.attributes.get("kind") == "lexicon" else 0.3
             return
         groups = group_by_category(findings)
-        probabilities = self.model.doc_classifier.probabilities(grams) if grams else {}
+        probabilities = self.model.doc_classifier.probabilities(grams, groups) if grams else {}
         episode = EpisodeView.of(groups, doc_length, probabilities)
         categories = list(groups)
         rows = [candidate_features(c, groups[c], self.model.stats, episode) for c in categories]

@@ -2,16 +2,13 @@
 
 Mined from a coded corpus (CodiEsp train, CC BY 4.0): for each n-gram of normal tokens, the share of
 the documents holding it whose gold codes include the category. Only n-grams far more predictive
-than the category's base rate are kept. At run time the kept n-grams are found with one
-Aho-Corasick pass over each sentence's normal tokens.
+than the category's base rate are kept. At run time each sentence's n-grams (made once, also for
+the document classifiers) are looked up in the kept table.
 """
 from __future__ import annotations
 
-import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-
-import ahocorasick
 
 from .normalise import STOPWORDS, Token
 
@@ -81,32 +78,8 @@ def mine(docs: list[list[list[Token]]], gold: list[dict[str, str]], min_support:
     return table
 
 
-class NgramMatcher:
-    """Finds the kept n-grams in a sentence's tokens."""
-
-    def __init__(self, table: dict[str, list[Association]]):
-        self.table = table
-        self._automaton = ahocorasick.Automaton()
-        for g in table:
-            self._automaton.add_word(f" {g} ", g)
-        if table:
-            self._automaton.make_automaton()
-
-    def find(self, tokens: list[Token]) -> list[tuple[str, int, int]]:
-        """(n-gram, first token index, last token index) for every kept n-gram in the tokens."""
-        if not self.table or not tokens:
-            return []
-        keys = [token_key(t) for t in tokens]
-        text = " " + " ".join(keys) + " "
-        # token index of each character position (spaces belong to the token after them)
-        starts, pos = [], 1
-        for k in keys:
-            starts.append(pos)
-            pos += len(k) + 1
-        out = []
-        for end, g in self._automaton.iter(text):
-            first_char = end - len(g)  # index of the first character of the n-gram
-            i = bisect.bisect_right(starts, first_char) - 1
-            j = i + g.count(" ")
-            out.append((g, i, j))
-        return out
+def kept_occurrences(occurrences, table) -> list[tuple[str, int, int]]:
+    """The occurrences ``(n-gram, first, last)`` of one sentence (from ``ngrams``) that ``table`` keeps,
+    ordered by their last word, the longest first. One pass over the sentence's n-grams, which the
+    document classifiers need anyway, costs less than a separate automaton scan."""
+    return sorted((o for o in occurrences if o[0] in table), key=lambda o: (o[2], o[1]))

@@ -49,35 +49,34 @@ class DiagnosisModel:
 
         if not hasattr(self, "_stacked"):
             self._stack_trees()
-        feature, threshold, left, right, value, depth = self._stacked
+        feature, threshold, left, right, value, roots, depth = self._stacked
         X = np.asarray(rows, dtype=np.float64)
-        n, t = X.shape[0], feature.shape[0]
-        tree_idx = np.broadcast_to(np.arange(t), (n, t))
-        row_idx = np.broadcast_to(np.arange(n)[:, None], (n, t))
-        node = np.zeros((n, t), dtype=np.int64)
+        n_features = X.shape[1]
+        # every (row, tree) pair walks its tree at once; nodes are numbered across all trees (flat
+        # arrays: one 1-D take per step instead of 2-D fancy indexing) and a leaf points at itself
+        node = np.broadcast_to(roots, (X.shape[0], roots.shape[0]))
+        offsets = (np.arange(X.shape[0]) * n_features)[:, None]
+        flat_x = X.ravel()
         for _ in range(depth):
-            f = feature[tree_idx, node]
-            leaf = f < 0
-            x = X[row_idx, np.where(leaf, 0, f)]
-            nxt = np.where(x <= threshold[tree_idx, node], left[tree_idx, node], right[tree_idx, node])
-            node = np.where(leaf, node, nxt)
-        z = self.bias + self.learning_rate * value[tree_idx, node].sum(axis=1)
+            x = flat_x.take(offsets + feature.take(node))
+            node = np.where(x <= threshold.take(node), left.take(node), right.take(node))
+        z = self.bias + self.learning_rate * value.take(node).sum(axis=1)
         return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).tolist()
 
     def _stack_trees(self) -> None:
         import numpy as np
 
-        width = max(len(tree["f"]) for tree in self.trees)
-        shape = (len(self.trees), width)
-        feature = np.full(shape, -1, dtype=np.int64)
-        threshold = np.zeros(shape)
-        left = np.zeros(shape, dtype=np.int64)
-        right = np.zeros(shape, dtype=np.int64)
-        value = np.zeros(shape)
-        for i, tree in enumerate(self.trees):
-            k = len(tree["f"])
-            feature[i, :k], threshold[i, :k], value[i, :k] = tree["f"], tree["t"], tree["v"]
-            left[i, :k], right[i, :k] = tree["l"], tree["r"]
+        feature, threshold, left, right, value, roots = [], [], [], [], [], []
+        for tree in self.trees:
+            base = len(feature)
+            roots.append(base)
+            for k, f in enumerate(tree["f"]):
+                leaf = f < 0
+                feature.append(0 if leaf else f)  # a leaf reads feature 0 and goes back to itself
+                threshold.append(tree["t"][k])
+                left.append(base + k if leaf else base + tree["l"][k])
+                right.append(base + k if leaf else base + tree["r"][k])
+                value.append(tree["v"][k])
         depth = 0
         for tree in self.trees:  # the deepest path bounds the number of steps
             stack = [(0, 0)]
@@ -87,7 +86,9 @@ class DiagnosisModel:
                     depth = max(depth, d)
                 else:
                     stack += [(tree["l"][node], d + 1), (tree["r"][node], d + 1)]
-        self._stacked = (feature, threshold, left, right, value, depth)
+        self._stacked = (np.asarray(feature, dtype=np.int64), np.asarray(threshold, dtype=np.float64),
+                         np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64),
+                         np.asarray(value, dtype=np.float64), np.asarray(roots, dtype=np.int64), depth)
 
     def probability(self, x: list[float]) -> float:
         z = self.bias

@@ -34,7 +34,13 @@ _SPELLING: list[tuple[re.Pattern, str]] = [(re.compile(a), b) for a, b in _read_
 STOPWORDS: frozenset[str] = frozenset(r[0] for r in _read_tsv("stopwords.tsv"))
 
 
+# one scan says whether any rewrite applies: most words need none, so the ordered loop is rare
+_ANY_SPELLING = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _SPELLING))
+
+
 def _respell(word: str) -> str:
+    if _ANY_SPELLING.search(word) is None:
+        return word
     for pattern, repl in _SPELLING:
         word = pattern.sub(repl, word)
     return word

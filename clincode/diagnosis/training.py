@@ -19,7 +19,7 @@ from .features import CorpusStats, EpisodeView, candidate_features, eligible, gr
 from .doc_classifier import DocClassifier, document_grams
 from .doc_classifier import train as train_doc_classifier
 from .finder import DiagnosisFinder, TokenisedDocument
-from .learned import mine, ngrams
+from .learned import kept_occurrences, mine, ngrams
 from .model import DiagnosisModel
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def learned_findings(finder: DiagnosisFinder, d: PreparedDocument, table) -> lis
     """The learned findings the finder would make with ``table`` (same code path, precomputed n-grams)."""
     out = []
     for si, occurrences in enumerate(d.grams):
-        kept = [o for o in occurrences if o[0] in table]
+        kept = kept_occurrences(occurrences, table)
         if kept:
             out += finder.learned_from(d.doc, si, kept, table)
     return out

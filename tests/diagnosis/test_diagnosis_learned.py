@@ -1,7 +1,7 @@
 """Learned n-gram associations and the packaged scorer."""
 from __future__ import annotations
 
-from clincode.diagnosis.learned import NgramMatcher, mine, ngrams
+from clincode.diagnosis.learned import kept_occurrences, mine, ngrams
 from clincode.diagnosis.normalise import tokenise
 
 
@@ -20,15 +20,19 @@ def test_mining_keeps_predictive_ngrams_only():
     assert "patient" not in table  # in every document: no lift over the base rate
 
 
-def test_ngram_matcher_finds_every_kept_occurrence_with_token_indices():
+def test_kept_occurrences_finds_every_kept_ngram_with_token_indices_in_text_order():
     tokens = tokenise("Fever. High fever with chills, fever again")
     table = mine(_docs(["high fever", "high fever", "chills"]), [{"R50": "R50.9"}, {"R50": "R50.9"}, {}],
                  min_support=1, min_lift=1.0, min_precision=0.1)
-    found = NgramMatcher(table).find(tokens)
-    expected = [(g, i, j) for g, i, j in ngrams(tokens) if g in table]
-    assert sorted(found) == sorted(expected)
+    found = kept_occurrences(list(ngrams(tokens)), table)
+    assert ("high fever", 1, 2) in found and ("fever", 0, 0) in found and ("fever", 5, 5) in found
+    assert all(g in table for g, _, _ in found)
     for gram, i, j in found:
         assert j - i + 1 == len(gram.split())
+        assert " ".join("+".join(t.forms) for t in tokens[i:j + 1]) == gram
+    # ordered by the last word, the longest n-gram first at the same last word
+    assert [(j, i) for _, i, j in found] == sorted((j, i) for _, i, j in found)
+    assert found.index(("high fever", 1, 2)) < found.index(("fever", 2, 2))
 
 
 def test_vectorised_tree_scores_equal_the_scalar_ones(finder):
