@@ -14,6 +14,7 @@ from __future__ import annotations
 from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode, section_info
 from .symptoms import is_symptom_code
+from .technique import later_procedure_narrative
 
 
 def _always_secondary(cand: Candidate) -> bool:
@@ -41,6 +42,8 @@ def in_statement(f, episode: DiagnosisEpisode) -> bool:
         return False
     if f.section not in _SHORT_STATEMENTS:
         return True
+    if f.section == "procedure" and later_procedure_narrative(episode, f.evidence.document, f.evidence.start):
+        return False  # the operative description under a second procedure heading
     body_start = _section_body_start(episode, f.evidence.document, f.evidence.start)
     return body_start is None or f.evidence.start - body_start <= STATEMENT_LENGTH
 

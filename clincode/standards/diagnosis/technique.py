@@ -1,0 +1,93 @@
+"""Words of the operative technique are not diagnoses.
+
+An operation note describes how the operation was done (anaesthetic, incisions, sutures, drains,
+specimens sent) as well as what was found. A coder codes what the clinician found or diagnosed,
+never the instruments and steps: "3-0 silk sutures" is not a burst suture (T81.3), "general
+anesthesia" is not anaesthesia of the skin (R20.0), "the tumor forceps" is not a tumour. Words in
+the technique count only when their sentence states a finding ("the appendix was found to be
+perforated", "there was a large abscess").
+"""
+from __future__ import annotations
+
+import re
+
+from ...coding.findings import Finding
+from .comorbidities import comorbidity
+from .episode import DiagnosisEpisode
+
+# Sections that describe how the procedure was done (clincode.text canonical names).
+TECHNIQUE_SECTIONS = frozenset({"description_of_procedure", "anaesthesia", "specimens"})
+
+# A second procedure heading whose body runs on this long is the operative description written under
+# "PROCEDURE:" / "OPERATIVE PROCEDURE:" after the procedure list (MTSamples dictation).
+NARRATIVE_MIN_CHARS = 400
+
+# Words by which an operative description states what was found rather than what was done.
+_FINDING_WORDS = re.compile(
+    r"\b(found|noted|revealed?|reveals|showed|shows|show|seen|visuali[sz]ed to be|appeared|appears|"
+    r"demonstrat\w+|consistent with|compatible with|suggestive of|evidence of|confirm\w*|"
+    r"there (?:was|were|is|are)|encountered|diagnos\w+|findings?|"
+    # the operative description restating why the patient came: "brought urgently ... with a cardiac arrest"
+    r"(?:presented|presenting|admitted|brought|referred|known)\b[^.]{0,80}\bwith)\b",
+    re.IGNORECASE,
+)
+
+
+def later_procedure_narrative(episode: DiagnosisEpisode, document: str, offset: int) -> bool:
+    """Whether ``offset`` lies in a procedure section that follows the document's first one and runs
+    on (the operative description under a second "PROCEDURE:" heading)."""
+    parsed = _parsed(episode, document)
+    if parsed is None:
+        return False
+    seen = False
+    for section in parsed.sections:
+        if section.name != "procedure":
+            continue
+        if section.start <= offset < section.end:
+            return seen and section.end - section.body_start >= NARRATIVE_MIN_CHARS
+        seen = True
+    return False
+
+
+def in_operative_technique(f: Finding, episode: DiagnosisEpisode) -> bool:
+    if f.section in TECHNIQUE_SECTIONS:
+        return True
+    return f.section == "procedure" and later_procedure_narrative(episode, f.evidence.document, f.evidence.start)
+
+
+def states_a_finding(sentence: str) -> bool:
+    return bool(_FINDING_WORDS.search(sentence))
+
+
+def technique_words_are_not_findings(f: Finding, episode: DiagnosisEpisode) -> tuple[bool, str] | None:
+    """A word in the operative technique (anaesthesia, operative description, specimens) is not a
+    diagnosis unless its sentence states a finding; comorbidities always coded still count.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    (codes are assigned from the conditions the clinician documents; "Primary diagnosis": for a
+    surgical episode the condition operated on, as stated by the operation's diagnosis) and WHO
+    ICD-10 Volume 2, 4.4.1 (only conditions documented by the clinician are coded).
+    """
+    if not in_operative_technique(f, episode) or comorbidity(f.code):
+        return None
+    sentence = _sentence(episode, f)
+    if sentence and states_a_finding(sentence):
+        return None
+    where = f.section.replace("_", " ") if f.section != "procedure" else "operative description"
+    return False, f"'{f.evidence.text}' is part of the operative technique ({where}), not a stated finding"
+
+
+def _parsed(episode: DiagnosisEpisode, document: str):
+    return next((p for p in episode.parsed if p.document.id == document), None)
+
+
+def _sentence(episode: DiagnosisEpisode, f: Finding) -> str:
+    parsed = _parsed(episode, f.evidence.document)
+    if parsed is not None:
+        sentence = parsed.sentence_at(f.evidence.start)
+        if sentence is not None:
+            return sentence.text
+    text = episode.texts.get(f.evidence.document, "")
+    start = max(text.rfind(". ", 0, f.evidence.start), text.rfind("\n", 0, f.evidence.start)) + 1
+    end = text.find(". ", f.evidence.end)
+    return text[start:end if end >= 0 else len(text)]

@@ -1,0 +1,58 @@
+"""Words of the operative technique (anaesthetic, operative description, specimens) are not diagnoses."""
+from __future__ import annotations
+
+from clincode.standards.diagnosis.technique import states_a_finding
+
+NOTE = (
+    "PREOPERATIVE DIAGNOSIS: , Inguinal hernia.,POSTOPERATIVE DIAGNOSIS: , Inguinal hernia.,"
+    "PROCEDURE PERFORMED: , Inguinal hernia repair.,ANESTHESIA: , General anesthesia.,"
+    "DESCRIPTION OF PROCEDURE: , An incision was made around the site.  Stay sutures were placed on the "
+    "stomach.  The sac was found to contain an inflamed appendix.  The skin was closed."
+)
+
+
+def test_sutures_and_anaesthesia_in_the_technique_are_not_coded(build):
+    ep = build.code(NOTE, [
+        ("K40.9", "Inguinal hernia", "postoperative_diagnosis"),
+        ("T81.3", "sutures", "description_of_procedure"),
+        ("R20.0", "anesthesia", "anaesthesia"),
+    ])
+    assert build.codes(ep) == ["K40.9"]
+
+
+def test_a_finding_stated_in_the_operative_description_is_kept(build):
+    # an operative description with no diagnosis heading: it is read whole
+    text = NOTE[NOTE.index("DESCRIPTION OF PROCEDURE"):]
+    ep = build.code(text, [
+        ("K35.8", "inflamed appendix", "description_of_procedure"),
+        ("T81.3", "sutures", "description_of_procedure"),
+    ])
+    assert build.codes(ep) == ["K35.8"]
+
+
+def test_comorbidity_in_the_technique_still_counts(build):
+    text = NOTE + "  Care was taken because of the patient's atrial fibrillation."
+    ep = build.code(text, [("K40.9", "Inguinal hernia", "postoperative_diagnosis"),
+                           ("I48.9", "atrial fibrillation", "description_of_procedure")])
+    assert "I48.9" in build.codes(ep)
+
+
+def test_second_procedure_heading_running_on_is_the_operative_description(build):
+    narrative = "Both sides were done the same way.  " + "The artery was ligated with 3-0 silk sutures.  " * 10
+    text = ("PREOPERATIVE DIAGNOSIS: , Headache.,PROCEDURE PERFORMED: , Temporal artery biopsy.,"
+            "PROCEDURE: , " + narrative)
+    ep = build.code(text, [("R51", "Headache", "preoperative_diagnosis"),
+                           ("T81.3", "sutures", "procedure")])
+    assert build.codes(ep) == ["R51"]
+    # the same words under the first (short) procedure heading are the statement and are not screened
+    first = "PROCEDURE PERFORMED: , Resuture of burst sutures of abdominal wound.,"
+    ep = build.code(first, [("T81.3", "burst sutures", "procedure")])
+    assert build.codes(ep)[:1] == ["T81.3"]
+
+
+def test_finding_words():
+    assert states_a_finding("The gallbladder was noted to be gangrenous.")
+    assert states_a_finding("There was a 2 cm abscess in the pelvis.")
+    assert states_a_finding("The patient was brought urgently from the emergency room with a cardiac arrest.")
+    assert not states_a_finding("The wound was closed with 3-0 Vicryl sutures.")
+    assert not states_a_finding("Local anesthesia 1% Xylocaine with epinephrine was given.")
