@@ -114,6 +114,7 @@ class DiagnosisFinder:
 
     def set_model(self, model: DiagnosisModel | None) -> None:
         self.model = model
+        self._texts: dict[tuple[str, int], tuple] = {}  # learned association -> its formatted texts
 
     # ------------------------------------------------------------------ public
     def find(self, parsed_documents) -> list[Finding]:
@@ -175,14 +176,25 @@ class DiagnosisFinder:
                 continue
             start, end = tokens[i].start, tokens[j].end
             for assoc in assocs:
-                f = self._finding(doc.parsed, sentence, start, end, assoc.code, gram,
-                                  f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})")
+                path, why = self._learned_texts(gram, assoc)
+                f = self._finding(doc.parsed, sentence, start, end, assoc.code, gram, path)
                 f.attributes = {"kind": "learned", "ngram": gram, "precision": assoc.precision,
                                 "support": assoc.support}
-                f.rationale.append(f"learned association '{gram}' -> {assoc.category} "
-                                   f"(precision {assoc.precision:.2f} in {assoc.support} training documents)")
+                f.rationale.append(why)
                 out.append(f)
         return out
+
+    def _learned_texts(self, gram: str, assoc) -> tuple[str, str]:
+        """(index path, rationale) of an association, formatted once per process (the hot path makes
+        hundreds of learned findings per document)."""
+        key = (gram, id(assoc))
+        hit = self._texts.get(key)
+        if hit is None or hit[0] is not assoc:
+            hit = self._texts[key] = (assoc, (
+                f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})",
+                f"learned association '{gram}' -> {assoc.category} "
+                f"(precision {assoc.precision:.2f} in {assoc.support} training documents)"))
+        return hit[1]
 
     def score(self, findings: list[Finding], doc_length: int, grams: set[str] | None = None) -> None:
         """Score every finding with its category's probability (the best mention of it first)."""

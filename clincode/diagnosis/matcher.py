@@ -65,11 +65,18 @@ class LexiconMatcher:
                     matches.append(Match(eid, entry, (anchors[0],), entry.code, True))
                     continue
                 best = None
-                for a in anchors:
-                    pos = {_nearest(form_pos[w], a) for w in words}
+                places = [form_pos[w] for w in words]
+                if all(len(p) == 1 for p in places):  # each word written once: one placement to try
+                    pos = {p[0] for p in places}
                     lo, hi = min(pos), max(pos)
-                    if hi - lo + 1 <= 2 * len(pos) + 2 and (best is None or hi - lo < best[1] - best[0]):
+                    if hi - lo + 1 <= 2 * len(pos) + 2:
                         best = (lo, hi, pos)
+                else:
+                    for a in anchors:
+                        pos = {p[0] if len(p) == 1 else _nearest(p, a) for p in places}
+                        lo, hi = min(pos), max(pos)
+                        if hi - lo + 1 <= 2 * len(pos) + 2 and (best is None or hi - lo < best[1] - best[0]):
+                            best = (lo, hi, pos)
                 if best is None:
                     continue
                 positions = tuple(sorted(best[2]))
