@@ -75,7 +75,8 @@ def apply_standards(episode_id, diagnosis_findings, procedure_findings, classifi
     first_pass, _, _ = _code_procedures(copy.deepcopy(procedure_findings), classifications, parsed,
                                         diagnosis_findings=diagnosis_findings)
     main = next((p.code for p in first_pass if p.primary), None)
-    dx = code_diagnoses(diagnosis_findings, classifications, parsed, procedure_findings, main)
+    dx = code_diagnoses(diagnosis_findings, classifications, parsed, procedure_findings, main,
+                        coded_procedures=[p.code for p in first_pass])
     procedures, p_queries, p_warnings = _code_procedures(procedure_findings, classifications, parsed, dx.diagnoses)
     return CodedEpisode(
         id=episode_id, diagnoses=dx.diagnoses, procedures=procedures,

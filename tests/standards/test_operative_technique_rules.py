@@ -56,3 +56,26 @@ def test_finding_words():
     assert states_a_finding("The patient was brought urgently from the emergency room with a cardiac arrest.")
     assert not states_a_finding("The wound was closed with 3-0 Vicryl sutures.")
     assert not states_a_finding("Local anesthesia 1% Xylocaine with epinephrine was given.")
+
+
+def test_past_circumcision_is_not_the_reason_for_the_care(build):
+    text = ("CHIEF COMPLAINT: Penile cellulitis status post circumcision.\n"
+            "IMPRESSION: The patient had a recent circumcision and has a penile cellulitis.")
+    ep = build.code(text, [("Z41.2", "circumcision", "diagnosis", {}),
+                           ("N48.2", "penile cellulitis", "diagnosis")])
+    assert "Z41.2" not in build.codes(ep)
+    assert build.primary(ep) == "N48.2"
+
+
+def test_routine_circumcision_done_in_the_episode_is_coded(build, classifications):
+    from clincode.coding.models import Document
+    from clincode.standards.diagnosis import code_diagnoses
+    from clincode.text import parse_document
+
+    text = "DIAGNOSIS: Routine circumcision.\nPROCEDURE: Circumcision."
+    finding = build.finding(text, "Z41.2", "Routine circumcision", "diagnosis")
+    parsed = [parse_document(Document(id="doc1", text=text))]
+    done = code_diagnoses([finding], classifications, parsed, coded_procedures=["N30.3"])
+    assert [d.code for d in done.diagnoses] == ["Z41.2"]
+    not_done = code_diagnoses([finding], classifications, parsed, coded_procedures=[])
+    assert not_done.diagnoses == [] and "Z41.2" in not_done.dropped

@@ -41,7 +41,11 @@ from .specificity import (
     one_code_per_mention,
     overlapping_neoplasm_sites,
 )
-from .secondary import examination_codes_only_without_a_diagnosis, narrative_conditions_need_a_statement
+from .secondary import (
+    examination_codes_only_without_a_diagnosis,
+    narrative_conditions_need_a_statement,
+    procedure_reasons_need_this_episodes_procedure,
+)
 from .symptoms import symptoms_of_definitive_diagnoses
 from .validation import patient_sex_and_age, validate_final_codes
 
@@ -66,6 +70,7 @@ DIAGNOSIS_RULES = (
     symptoms_of_definitive_diagnoses,
     narrative_conditions_need_a_statement,
     examination_codes_only_without_a_diagnosis,
+    procedure_reasons_need_this_episodes_procedure,
     dagger_and_asterisk,
     injuries_need_external_cause,
     complications_of_care_need_cause,
@@ -93,13 +98,18 @@ def code_diagnoses(
     parsed=None,
     procedures: list[Finding] | None = None,
     main_procedure: str | None = None,
+    coded_procedures: list[str] | None = None,
 ) -> DiagnosisCoding:
-    """Apply the diagnosis standards to an episode's findings and return its coded diagnoses."""
+    """Apply the diagnosis standards to an episode's findings and return its coded diagnoses.
+
+    ``coded_procedures``: the OPCS-4 codes the procedure standards kept for the episode, when known
+    (a procedure only mentioned as past is found but not coded)."""
     parsed = list(parsed or [])
     episode = DiagnosisEpisode(candidates=[], parsed=parsed, procedures=list(procedures or []))
     for i, doc in enumerate(parsed):
         episode.texts[doc.document.id] = doc.text
         episode.doc_order[doc.document.id] = i
+    episode.coded_procedures = None if coded_procedures is None else list(coded_procedures)
     episode.main_procedure = main_procedure or next(
         (p.code for p in episode.procedures if p.affirmed and p.code[:1] not in "YZ"), None)
     episode.sex, episode.age = patient_sex_and_age(list(episode.texts.values()))

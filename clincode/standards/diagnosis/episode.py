@@ -105,6 +105,8 @@ class DiagnosisEpisode:
     doc_order: dict[str, int] = field(default_factory=dict)
     procedures: list[Finding] = field(default_factory=list)
     main_procedure: str | None = None
+    # OPCS-4 codes the procedure standards coded for this episode (None: not known, only the findings)
+    coded_procedures: list[str] | None = None
     sex: str | None = None  # "M" | "F" when the text says
     age: int | None = None  # years, when the text says
     queries: list[ClinicianQuery] = field(default_factory=list)

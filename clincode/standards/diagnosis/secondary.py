@@ -109,3 +109,30 @@ def examination_codes_only_without_a_diagnosis(episode: DiagnosisEpisode, classi
     for cand in list(episode.candidates):
         if cand.code.startswith(_EXAMINATION_ONLY):
             episode.drop(cand, f"examination/observation code not used: {conditions[0].code} is diagnosed")
+
+
+# Z40-Z41: persons encountering health services for a specific procedure that does not remedy a
+# health state (prophylactic surgery, cosmetic surgery, routine and ritual circumcision ...).
+_PROCEDURE_AS_REASON = ("Z40", "Z41")
+
+
+def procedure_reasons_need_this_episodes_procedure(episode: DiagnosisEpisode, classifications=None) -> None:
+    """A code saying the patient came for a procedure (Z40-Z41: prophylactic, cosmetic, routine
+    circumcision) is used only when that procedure is done in this episode; a past one ("had a
+    circumcision four days ago", "status post circumcision") is not the reason for the care.
+
+    Standard: WHO ICD-10 Volume 1, Chapter XXI note to Z40-Z54 (persons who have been admitted to
+    receive a specific procedure); National Clinical Coding Standards ICD-10 5th Edition, Chapter XXI
+    (Z codes as the reason for admission) and General Coding Standards "Primary diagnosis".
+    """
+    if episode.coded_procedures is not None:
+        done_here = any(code[:1] not in "YZ" for code in episode.coded_procedures)
+    else:
+        done_here = any(p.affirmed and not p.historical and p.code[:1] not in "YZ" for p in episode.procedures)
+    for cand in list(episode.candidates):
+        if not cand.code.startswith(_PROCEDURE_AS_REASON):
+            continue
+        if done_here and any(not f.historical for f in cand.findings):
+            continue
+        episode.drop(cand, f"{cand.code}: the procedure is not done in this episode (a past or planned "
+                           "procedure is not the reason for the care)")
