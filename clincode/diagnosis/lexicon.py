@@ -23,12 +23,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .index_reader import IndexTree, behaviour_of_reference, read_index, read_neoplasm_table
+from ..classification.index import behaviour_named, load_index
 from .normalise import RESOURCES, _read_tsv, normal_forms, term_words
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "3"
+LEXICON_VERSION = "4"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -116,14 +116,31 @@ def _alternatives(term: str, level: int) -> list[str]:
     return [" ".join(parts)]
 
 
-def _add_index(builder: _Builder, index_dir: Path) -> dict[str, str]:
-    roots = read_index(index_dir / "index.csv")
-    tree = IndexTree(roots)
-    morphology: dict[str, str] = {}
+# the Table of Neoplasms' columns as clincode.classification.index names them -> as the matcher does
+_BEHAVIOUR = {"malignant_primary": "malignant", "malignant_secondary": "secondary", "in_situ": "insitu",
+              "benign": "benign", "uncertain": "uncertain"}
 
-    def walk(node, prefix_options: list[list[tuple[str, ...]]]):
+
+def _behaviour_of_reference(reference: str | None) -> str | None:
+    """'Neoplasm, malignant, by site' -> 'malignant': a morphology main term ("Carcinoma - see
+    Neoplasm, malignant, by site") names the column of the Table of Neoplasms it leads to."""
+    if not reference or not reference.lower().lstrip().startswith("neoplasm"):
+        return None
+    return _BEHAVIOUR.get(behaviour_named(reference) or "")
+
+
+def _add_index(builder: _Builder, index) -> dict[str, str]:
+    """Every index path as phrases. ``index`` is the classification service's Alphabetic Index
+    (``clincode.classification.index.load_index``): its codes are already UK and its "see"
+    references already followed, so this only turns each path into word sets."""
+    morphology: dict[str, str] = {}
+    options_of: dict[int, list[list[tuple[str, ...]]]] = {}
+    for pos, entry in enumerate(index.entries):
+        if entry.source != "index":
+            continue
+        prefix_options = options_of.get(entry.parent, [[]]) if entry.level else [[]]
         options = []
-        for alt in _alternatives(node.term, node.level):
+        for alt in _alternatives(entry.term, entry.level):
             words = term_words(alt)
             for prefix in prefix_options:
                 options.append(prefix + words)
@@ -135,38 +152,62 @@ def _add_index(builder: _Builder, index_dir: Path) -> dict[str, str]:
                 seen.add(key)
                 distinct.append(opt)
         distinct = distinct[:6]
+        options_of[pos] = distinct
         parent_sets = {frozenset(f for forms in p for f in forms) for p in prefix_options}
         adds_words = any(frozenset(f for forms in o for f in forms) not in parent_sets for o in distinct)
-        code, path = node.code, node.path_text()
-        if not code and node.see:
-            code, followed = tree.follow(node.see)
-            path = f"{path} (see {node.see})"
+        code, path = entry.code, entry.display_path
+        if not code and entry.see:
+            code, path = entry.see_code, f"{path} (see {entry.see})"
         uk = builder.uk(code)
-        if uk and (adds_words or node.level == 0):  # "specified NEC" adds no words: not a phrase
+        if uk and (adds_words or entry.level == 0):  # "specified NEC" adds no words: not a phrase
             for opt in distinct:
                 builder.add(opt, uk, "index", f"{path} -> {uk}")
-        if node.level == 0:
-            behaviour = behaviour_of_reference(node.see) or behaviour_of_reference(node.see_also)
+        if entry.level == 0:
+            behaviour = _behaviour_of_reference(entry.see) or _behaviour_of_reference(entry.see_also)
             if behaviour and len(distinct) == 1 and len(distinct[0]) == 1:
                 morphology[distinct[0][0]] = behaviour
-        for child in node.children:
-            walk(child, distinct)
-
-    for root in roots:
-        walk(root, [[]])
     return morphology
 
 
-def _add_neoplasms(builder: _Builder, index_dir: Path) -> None:
-    for site in read_neoplasm_table(index_dir / "neoplasms.csv"):
-        codes = {b: builder.uk(c) for b, c in site.codes.items()}
+def _neoplasm_sites(index) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """(site path below "Neoplasm, neoplastic", UK code per behaviour) of every Table of Neoplasms row.
+
+    A row that refers on ("colon - see also Neoplasm, intestine, large") takes the behaviours it
+    lacks from the row referred to, and the same site listed twice ("colon" and "intestine > large >
+    colon") fills its gaps from the other: the printed table leaves those cells to the reference.
+    """
+    rows = [(pos, e) for pos, e in enumerate(index.entries) if e.source == "neoplasm"]
+    codes: dict[int, dict[str, str]] = {}
+    for pos, e in rows:
+        codes[pos] = {_BEHAVIOUR[b]: c for b, c in (e.codes_by_behaviour or {}).items() if c and b in _BEHAVIOUR}
+    for pos, e in rows:
+        if e.see and e.see.lower().startswith("neoplasm"):
+            target = index._resolve(e.see)
+            if target is not None and target in codes:
+                for behaviour, code in codes[target].items():
+                    codes[pos].setdefault(behaviour, code)
+    by_last: dict[str, list[int]] = {}
+    for pos, e in rows:
+        if e.level:
+            by_last.setdefault(e.term.lower().strip(" ,"), []).append(pos)
+    for group in by_last.values():
+        for pos in group:
+            for other in group:
+                for behaviour, code in codes[other].items():
+                    codes[pos].setdefault(behaviour, code)
+    return [(e.path[1:], codes[pos]) for pos, e in rows]
+
+
+def _add_neoplasms(builder: _Builder, index) -> None:
+    for site, site_codes in _neoplasm_sites(index):
+        codes = {b: builder.uk(c) for b, c in site_codes.items()}
         codes = {b: c for b, c in codes.items() if c}
         if "uncertain" in codes:  # UK has no 'unspecified behaviour' block (CM D49): D37-D48 holds both
             codes["unspecified"] = codes["uncertain"]
         if not codes:
             continue
-        words = [w for part in site.path for w in term_words(part)]
-        path = "Neoplasm > " + " > ".join(site.path) if site.path else "Neoplasm, neoplastic"
+        words = [w for part in site for w in term_words(part)]
+        path = "Neoplasm > " + " > ".join(site) if site else "Neoplasm, neoplastic"
         builder.add(words + [(NEOPLASM_MARK,)], "", "neoplasm", path, codes)
 
 
@@ -209,15 +250,16 @@ def _morphology_words() -> tuple[dict, dict]:
     return nouns, modifiers
 
 
-def build_lexicon(classifications, index_dir: Path | None) -> Lexicon:
+def build_lexicon(classifications, settings) -> Lexicon:
     builder = _Builder(classifications.icd10)
     morphology: dict[tuple[str, ...], str] = {}
-    if index_dir is not None and (index_dir / "index.csv").is_file():
-        morphology.update(_add_index(builder, index_dir))
-        if (index_dir / "neoplasms.csv").is_file():
-            _add_neoplasms(builder, index_dir)
+    try:
+        index = load_index(settings)
+    except (FileNotFoundError, ValueError) as exc:
+        log.warning("no ICD-10-CM index (%s): lexicon from titles and synonyms only", exc)
     else:
-        log.warning("no ICD-10-CM index found (settings.index_dir): lexicon from titles and synonyms only")
+        morphology.update(_add_index(builder, index))
+        _add_neoplasms(builder, index)
     nouns, modifiers = _morphology_words()
     morphology.update(nouns)
     _add_titles(builder)
@@ -235,7 +277,9 @@ def build_lexicon(classifications, index_dir: Path | None) -> Lexicon:
 def _fingerprint(classifications, index_dir: Path | None) -> str:
     parts = [LEXICON_VERSION, str(classifications.icd10.source), str(len(classifications.icd10))]
     here = Path(__file__).parent  # the modules that decide what the lexicon holds
-    files = sorted(RESOURCES.glob("*.tsv")) + [here / m for m in ("lexicon.py", "index_reader.py", "normalise.py")]
+    files = sorted(RESOURCES.glob("*.tsv")) + [here / m for m in ("lexicon.py", "normalise.py")]
+    # the classification service's index tree, its see-references and CM -> UK mapping
+    files += [here.parent / "classification" / m for m in ("index.py", "normalise.py", "rules/cm_to_uk.tsv")]
     if index_dir is not None:
         files += [index_dir / "index.csv", index_dir / "neoplasms.csv"]
     for f in files:
@@ -255,7 +299,7 @@ def load_lexicon(classifications, settings) -> Lexicon:
                 return pickle.load(fh)
         except Exception as exc:  # a corrupt or foreign cache is rebuilt, never fatal
             log.warning("ignoring unreadable lexicon cache %s: %s", cache, exc)
-    lexicon = build_lexicon(classifications, index_dir)
+    lexicon = build_lexicon(classifications, settings)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # several processes may build at once

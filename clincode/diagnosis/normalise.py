@@ -119,6 +119,8 @@ def term_words(term: str) -> list[tuple[str, ...]]:
         w = m.group().lower()
         if w in STOPWORDS:
             continue
+        if w == "s" and m.start() > 0 and term[m.start() - 1] in "'\u2019":  # "Alzheimer's", as tokenise reads it
+            continue
         forms = normal_forms(w)
         if forms:
             words.append(forms)
