@@ -45,3 +45,14 @@ def test_family_history_list_items_stay_family():
     assert parsed.section_at(text.index("brother")).name == "family_history"
     # heading alone on its line: the lines below are its body
     assert parsed.section_at(text.index("Smokes")).name == "social_history"
+
+
+def test_ua_beside_urine_results_is_urinalysis_not_unstable_angina():
+    from clincode.text.abbreviations import find_abbreviations
+
+    text = "Creatinine 1.0 in June, UA at that time was noted for 5-9 RBCs, renal ultrasound normal."
+    found = [a for a in find_abbreviations(parse_document(text)) if a.text == "UA"]
+    assert found and found[0].expansion == "urinalysis" and not found[0].codable
+    cardiac = "Admitted with UA, troponin negative, chest pain settled."
+    found = [a for a in find_abbreviations(parse_document(cardiac)) if a.text == "UA"]
+    assert found and found[0].expansion == "unstable angina"
