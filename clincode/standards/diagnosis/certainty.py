@@ -11,6 +11,7 @@ from ...coding.findings import Finding
 from .comorbidities import coded_when_past, comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode, section_info
 from .resources import matches
+from .sites import site_alone_is_not_a_condition
 from .technique import technique_words_are_not_findings
 
 Verdict = tuple[bool, str | None]  # (keep, note or reason)
@@ -184,7 +185,8 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
         notes, keep = [], True
         text = episode.texts.get(f.evidence.document, "")
         guard = (not_documented_in_words(f) or part_of_the_patients_age(f, text)
-                 or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode))
+                 or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode)
+                 or site_alone_is_not_a_condition(f))
         if guard is not None:
             episode.excluded.append((f, guard[1]))
             continue
