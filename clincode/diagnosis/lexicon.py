@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, normal_forms, term_words
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "4"
+LEXICON_VERSION = "5"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -113,8 +113,13 @@ def _alternatives(term: str, level: int) -> list[str]:
     first = parts[0].lower()
     if all(p.lower()[:4] == first[:4] for p in parts[1:]):
         return parts
+    # one-word forms of one stem that part before the fourth letter ("vision, visual")
+    if all(" " not in p and p.lower()[:3] == first[:3] for p in parts):
+        return parts
     return [" ".join(parts)]
 
+
+_NOT_PHRASES = frozenset(tuple(term_words(r[0])[0]) for r in _read_tsv("not_phrases.tsv"))
 
 # the Table of Neoplasms' columns as clincode.classification.index names them -> as the matcher does
 _BEHAVIOUR = {"malignant_primary": "malignant", "malignant_secondary": "secondary", "in_situ": "insitu",
@@ -158,10 +163,17 @@ def _add_index(builder: _Builder, index) -> dict[str, str]:
         code, path = entry.code, entry.display_path
         if not code and entry.see:
             code, path = entry.see_code, f"{path} (see {entry.see})"
+        elif not code and entry.see_also:
+            # "Arthralgia - see also Pain, joint", "Amaurosis - see also Blindness": an entry with no
+            # code of its own is coded where its "see also" leads, as a coder reading the book would
+            target = index.lookup(entry.see_also)
+            if target is not None and target.best_code:
+                code, path = target.best_code, f"{path} (see also {entry.see_also})"
         uk = builder.uk(code)
         if uk and (adds_words or entry.level == 0):  # "specified NEC" adds no words: not a phrase
             for opt in distinct:
-                builder.add(opt, uk, "index", f"{path} -> {uk}")
+                if not (len(opt) == 1 and opt[0] in _NOT_PHRASES):
+                    builder.add(opt, uk, "index", f"{path} -> {uk}")
         if entry.level == 0:
             behaviour = _behaviour_of_reference(entry.see) or _behaviour_of_reference(entry.see_also)
             if behaviour and len(distinct) == 1 and len(distinct[0]) == 1:
@@ -279,7 +291,9 @@ def _fingerprint(classifications, index_dir: Path | None) -> str:
     here = Path(__file__).parent  # the modules that decide what the lexicon holds
     files = sorted(RESOURCES.glob("*.tsv")) + [here / m for m in ("lexicon.py", "normalise.py")]
     # the classification service's index tree, its see-references and CM -> UK mapping
-    files += [here.parent / "classification" / m for m in ("index.py", "normalise.py", "rules/cm_to_uk.tsv")]
+    # and its spelling rules (normalise.py respells with clincode.classification.spelling)
+    files += [here.parent / "classification" / m
+              for m in ("index.py", "normalise.py", "spelling.py", "rules/cm_to_uk.tsv", "rules/spelling.tsv")]
     if index_dir is not None:
         files += [index_dir / "index.csv", index_dir / "neoplasms.csv"]
     for f in files:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..classification.spelling import canonical
+
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f0-9]+")  # "T2DM", "COVID19" stay one word
@@ -29,21 +31,7 @@ def _read_tsv(name: str) -> list[list[str]]:
     return rows
 
 
-# UK -> US spelling: ordered regex rewrites applied to a lower-case word before stemming.
-_SPELLING: list[tuple[re.Pattern, str]] = [(re.compile(a), b) for a, b in _read_tsv("spelling.tsv")]
 STOPWORDS: frozenset[str] = frozenset(r[0] for r in _read_tsv("stopwords.tsv"))
-
-
-# one scan says whether any rewrite applies: most words need none, so the ordered loop is rare
-_ANY_SPELLING = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _SPELLING))
-
-
-def _respell(word: str) -> str:
-    if _ANY_SPELLING.search(word) is None:
-        return word
-    for pattern, repl in _SPELLING:
-        word = pattern.sub(repl, word)
-    return word
 
 
 def _strip_suffix(word: str) -> str:
@@ -64,8 +52,13 @@ def _strip_suffix(word: str) -> str:
 
 
 def _stem(word: str) -> str:
-    """Respell, strip a plural/adjective ending, respell again ("tumours" -> "tumors" -> "tumor")."""
-    return _respell(_strip_suffix(_respell(word)))
+    """Respell, strip a plural/adjective ending, respell again ("tumours" -> "tumor").
+
+    UK -> US spelling, singulars and the classification's word equivalences come from
+    ``clincode.classification.spelling.canonical`` (its rules and ``rules/spelling.tsv``), the same
+    words the code search uses; this module adds only the adjective endings the index writes
+    interchangeably ("calculous", "calculi" -> "calculus")."""
+    return canonical(_strip_suffix(canonical(word)))
 
 
 def _build_synonyms() -> dict[str, tuple[str, ...]]:
