@@ -79,3 +79,18 @@ def test_routine_circumcision_done_in_the_episode_is_coded(build, classification
     assert [d.code for d in done.diagnoses] == ["Z41.2"]
     not_done = code_diagnoses([finding], classifications, parsed, coded_procedures=[])
     assert not_done.diagnoses == [] and "Z41.2" in not_done.dropped
+
+
+def test_stated_complication_of_care_is_primary_among_equally_stated_conditions(build):
+    text = ("IMPRESSION: Prominent suprapubic fat pad and a wound infection following the recent "
+            "circumcision, treated with antibiotics.")
+    ep = build.code(text, [("E65", "fat pad", "diagnosis"),
+                           ("T81.4", "wound infection following the recent circumcision", "diagnosis")])
+    assert build.primary(ep) == "T81.4"
+
+
+def test_complication_words_in_an_unheaded_narrative_do_not_take_the_primary(build):
+    text = ("She had stabbing pain in both breasts. The implants were removed and the wounds closed "
+            "with suture.")
+    ep = build.code(text, [("N64.4", "pain in both breasts"), ("T81.3", "suture")])
+    assert build.primary(ep) == "N64.4"

@@ -73,6 +73,30 @@ def is_care_encounter(cand: Candidate, episode: DiagnosisEpisode) -> bool:
     return cand.code.startswith(_CARE_ENCOUNTERS) and any(in_statement(f, episode) for f in cand.findings)
 
 
+_COMPLICATIONS_OF_CARE = ("T80", "T81", "T82", "T83", "T84", "T85", "T86", "T87", "T88")
+# Complications that happen during the episode's own care (accidental puncture or laceration during a
+# procedure, complications of anaesthesia): the condition operated on stays the main condition.
+_ARISE_DURING_THE_EPISODE = ("T81.2", "T88.2", "T88.3", "T88.4", "T88.5")
+
+
+def is_complication_of_care(cand: Candidate, episode: DiagnosisEpisode) -> bool:
+    """A complication of surgical and medical care (T80-T88) stated in this episode: when the episode
+    treats it, it is the main condition, before the conditions it coexists with. Not one that arose
+    during this episode's own operation (accidental puncture T81.2, anaesthetic complications).
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter XIX "Complications of
+    surgical and medical care" (T80-T88 with an external cause Y60-Y84; the complication treated is
+    the main condition of the episode); house policy ../shared/data/uk_dev/README.md ("Complications
+    of care: T-code plus the Y60-Y84 external cause").
+    """
+    # Only as the clinician's statement (diagnosis lists, impression, complications heading): a lexicon
+    # match in an unheaded narrative ("suture" -> T81.3) must not take the primary position.
+    if cand.code.startswith(_ARISE_DURING_THE_EPISODE):
+        return False
+    return (cand.code.startswith(_COMPLICATIONS_OF_CARE) and cand.current
+            and any(in_statement(f, episode) for f in cand.findings))
+
+
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the operation note gives a post-operative diagnosis, a diagnosis found only in the
     pre-operative diagnosis is not coded: the operation did not confirm it.
@@ -181,7 +205,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     2. stated as this episode's condition (not history-only comorbidity); 2b. a stated admission
     for specific care (chemotherapy, radiotherapy, dialysis ...);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
-    4. the condition operated on (surgical episode); 5. listed first by the clinician (the
+    3b. a complication of care (T80-T88) among equally stated conditions; 4. the condition operated on (surgical episode); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
     other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
     """
@@ -193,6 +217,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         cand.current,
         is_care_encounter(cand, episode),
         rank,
+        is_complication_of_care(cand, episode),
         operated_on(cand, episode.main_procedure),
         -doc,
         -offset,
