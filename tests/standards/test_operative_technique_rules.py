@@ -94,3 +94,16 @@ def test_complication_words_in_an_unheaded_narrative_do_not_take_the_primary(bui
             "with suture.")
     ep = build.code(text, [("N64.4", "pain in both breasts"), ("T81.3", "suture")])
     assert build.primary(ep) == "N64.4"
+
+
+def test_underlying_cause_is_primary_over_what_it_causes(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Bilateral conductive hearing loss with stapedial fixation secondary "
+            "to otosclerosis.")
+    specs = [("H90.0", "Bilateral conductive hearing loss", "postoperative_diagnosis"),
+             ("H80.9", "otosclerosis", "postoperative_diagnosis")]
+    assert build.primary(build.code(text, specs)) == "H80.9"
+    # without a stated cause the clinician's order stands
+    plain = "POSTOPERATIVE DIAGNOSIS: Bilateral conductive hearing loss. Otosclerosis."
+    specs = [("H90.0", "Bilateral conductive hearing loss", "postoperative_diagnosis"),
+             ("H80.9", "Otosclerosis", "postoperative_diagnosis")]
+    assert build.primary(build.code(plain, specs)) == "H90.0"

@@ -8,6 +8,7 @@ and the order in which the clinician lists them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,6 +96,32 @@ def is_complication_of_care(cand: Candidate, episode: DiagnosisEpisode) -> bool:
         return False
     return (cand.code.startswith(_COMPLICATIONS_OF_CARE) and cand.current
             and any(in_statement(f, episode) for f in cand.findings))
+
+
+# "A secondary to B", "A due to B": B is the underlying condition the episode treats.
+_CAUSE_BEFORE = re.compile(r"\b(?:secondary to|due to|caused by|as a result of|resulting from)\s+(?:\S+\s+){0,4}$",
+                           re.IGNORECASE)
+
+
+def stated_as_the_cause(cand: Candidate, episode: DiagnosisEpisode) -> bool:
+    """Whether the clinician's statement names this condition as the cause of another ("conductive
+    hearing loss secondary to otosclerosis"): between conditions stated equally, the underlying
+    condition is the main condition.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 and rule MB3 (a condition and its cause: the underlying
+    condition is selected as the main condition) and National Clinical Coding Standards ICD-10 5th
+    Edition, General Coding Standards "Primary diagnosis" (for a surgical episode, the condition
+    operated on: the stapes fixed by otosclerosis, not the hearing loss).
+    """
+    for f in cand.findings:
+        if f.historical or not in_statement(f, episode):
+            continue
+        text = episode.texts.get(f.evidence.document, "")
+        before = text[max(0, f.evidence.start - 60):f.evidence.start]
+        before = re.split(r"[.;\n]", before)[-1]  # the same sentence or list item only
+        if _CAUSE_BEFORE.search(before):
+            return True
+    return False
 
 
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
@@ -205,7 +232,8 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     2. stated as this episode's condition (not history-only comorbidity); 2b. a stated admission
     for specific care (chemotherapy, radiotherapy, dialysis ...);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
-    3b. a complication of care (T80-T88) among equally stated conditions; 4. the condition operated on (surgical episode); 5. listed first by the clinician (the
+    3b. a complication of care (T80-T88) among equally stated conditions; 4. the condition operated on;
+    4b. stated as the cause of another condition ("A secondary to B" -> B) (surgical episode); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
     other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
     """
@@ -219,6 +247,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         rank,
         is_complication_of_care(cand, episode),
         operated_on(cand, episode.main_procedure),
+        stated_as_the_cause(cand, episode),
         -doc,
         -offset,
         not is_symptom_code(cand.code),
