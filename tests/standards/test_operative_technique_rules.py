@@ -107,3 +107,11 @@ def test_underlying_cause_is_primary_over_what_it_causes(build):
     specs = [("H90.0", "Bilateral conductive hearing loss", "postoperative_diagnosis"),
              ("H80.9", "Otosclerosis", "postoperative_diagnosis")]
     assert build.primary(build.code(plain, specs)) == "H90.0"
+
+
+def test_abscess_of_unstated_site_gives_way_to_the_sited_abscess(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Left mandibular vestibular abscess.,PROCEDURE: Incision and drainage of "
+            "abscess adjacent to teeth #18 and #19.")
+    ep = build.code(text, [("L02.9", "abscess", "postoperative_diagnosis"),
+                           ("K04.7", "abscess adjacent to teeth", "procedure")])
+    assert build.codes(ep) == ["K04.7"]
