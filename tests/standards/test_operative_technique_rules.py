@@ -115,3 +115,14 @@ def test_abscess_of_unstated_site_gives_way_to_the_sited_abscess(build):
     ep = build.code(text, [("L02.9", "abscess", "postoperative_diagnosis"),
                            ("K04.7", "abscess adjacent to teeth", "procedure")])
     assert build.codes(ep) == ["K04.7"]
+
+
+def test_anaesthetic_given_is_not_anaesthesia_of_skin(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Carcinoma of the vulva.,FINDINGS: , The examination under anesthesia "
+            "revealed a 1.5 cm nodule.")
+    ep = build.code(text, [("C51.9", "Carcinoma of the vulva", "postoperative_diagnosis"),
+                           ("R20.0", "anesthesia", "findings")])
+    assert build.codes(ep) == ["C51.9"]
+    numb = "DIAGNOSIS: Anaesthesia over the lateral thigh."
+    ep = build.code(numb, [("R20.0", "Anaesthesia", "diagnosis")])
+    assert build.codes(ep) == ["R20.0"]

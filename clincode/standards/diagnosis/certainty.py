@@ -12,7 +12,7 @@ from .comorbidities import coded_when_past, comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode, section_info
 from .resources import matches
 from .sites import site_alone_is_not_a_condition
-from .technique import technique_words_are_not_findings
+from .technique import anaesthetic_is_not_a_condition, technique_words_are_not_findings
 
 Verdict = tuple[bool, str | None]  # (keep, note or reason)
 
@@ -186,7 +186,7 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
         text = episode.texts.get(f.evidence.document, "")
         guard = (not_documented_in_words(f) or part_of_the_patients_age(f, text)
                  or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode)
-                 or site_alone_is_not_a_condition(f))
+                 or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text))
         if guard is not None:
             episode.excluded.append((f, guard[1]))
             continue

@@ -91,3 +91,29 @@ def _sentence(episode: DiagnosisEpisode, f: Finding) -> str:
     start = max(text.rfind(". ", 0, f.evidence.start), text.rfind("\n", 0, f.evidence.start)) + 1
     end = text.find(". ", f.evidence.end)
     return text[start:end if end >= 0 else len(text)]
+
+
+# "anaesthesia" as the anaesthetic given, not loss of sensation (R20.0): the care words around it.
+_ANAESTHETIC_CARE = re.compile(
+    r"\b(?:under|general|local|spinal|epidural|regional|caudal|topical|adequate|satisfactory|induction of|"
+    r"induced|monitored|sedation|intubat\w*|mac|anesthesiolog\w*|anaesthetist|anesthetist|team|care|"
+    r"administered|given|provided|infiltrat\w*|block|lidocaine|xylocaine|marcaine|bupivacaine)\b",
+    re.IGNORECASE,
+)
+_ANAESTHESIA_WORD = re.compile(r"^an(?:a)?esthe(?:sia|tic)s?$", re.IGNORECASE)
+
+
+def anaesthetic_is_not_a_condition(f: Finding, text: str) -> tuple[bool, str] | None:
+    """"Anaesthesia" meaning the anaesthetic ("under general anesthesia", "examination under
+    anesthesia", "after adequate anesthesia had been induced") is not anaesthesia of the skin (R20).
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 (only conditions documented by the clinician are coded);
+    National Clinical Coding Standards ICD-10 5th Edition (the anaesthetic is part of the procedure,
+    coded if at all with OPCS-4 Y80-Y84, never as a diagnosis).
+    """
+    if not f.code.startswith("R20") or not _ANAESTHESIA_WORD.match((f.evidence.text or "").strip()):
+        return None
+    around = text[max(0, f.evidence.start - 40):min(len(text), f.evidence.end + 40)]
+    if _ANAESTHETIC_CARE.search(around):
+        return False, f"'{f.evidence.text}' is the anaesthetic given, not loss of skin sensation"
+    return None
