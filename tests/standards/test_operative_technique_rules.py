@@ -126,3 +126,17 @@ def test_anaesthetic_given_is_not_anaesthesia_of_skin(build):
     numb = "DIAGNOSIS: Anaesthesia over the lateral thigh."
     ep = build.code(numb, [("R20.0", "Anaesthesia", "diagnosis")])
     assert build.codes(ep) == ["R20.0"]
+
+
+def test_two_list_items_sharing_a_matched_word_are_two_conditions(build):
+    text = "IMPRESSION: , Internal hemorrhoids  External hemorrhoids  Unable to pass scope."
+    start = text.index("hemorrhoids  External")
+    internal = build.finding(text, "K64.8", "Internal hemorrhoids", "diagnosis")
+    external = build.finding(text, "K64.4", "hemorrhoids  External", "diagnosis")
+    assert external.evidence.start == start
+    from clincode.coding.models import Document
+    from clincode.standards import apply_standards
+    from clincode.text import parse_document
+    ep = apply_standards("case", [internal, external], [], build.classifications,
+                         [parse_document(Document(id="doc1", text=text))])
+    assert sorted(d.code for d in ep.diagnoses) == ["K64.4", "K64.8"]

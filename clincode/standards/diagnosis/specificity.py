@@ -49,6 +49,15 @@ def _coverage(title: str, words: set[str]) -> float:
     return hits / len(title_words)
 
 
+def _shares_words(text: str, first: tuple[str, int, int], second: tuple[str, int, int]) -> bool:
+    """Whether a span that partly overlaps the mention before it is the same mention: not when the
+    later span reaches across a list break (double space, comma-style break, line break, semicolon)
+    into the next item ("Internal hemorrhoids  External hemorrhoids" matched as "hemorrhoids
+    External" is the second item, not a rival reading of the first)."""
+    _doc, start, end = second
+    return not re.search(r"\s{2,}|\.,|\n|;", text[start:end])
+
+
 def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the finder proposes several codes for the same words (overlapping evidence), the words
     describe one condition: the code best supported is kept (finder score, then the number of
@@ -70,7 +79,9 @@ def one_code_per_mention(episode: DiagnosisEpisode, classifications=None) -> Non
     mentions: list[tuple[tuple[str, int, int], set[int]]] = []
     for (doc, start, end) in sorted(spans):
         ids = {id(c) for c in spans[(doc, start, end)]}
-        if mentions and mentions[-1][0][0] == doc and start < mentions[-1][0][2]:
+        if mentions and mentions[-1][0][0] == doc and start < mentions[-1][0][2] and (
+                end <= mentions[-1][0][2] or start == mentions[-1][0][1] or _shares_words(
+                    episode.texts.get(doc, ""), mentions[-1][0], (doc, start, end))):
             (d, s, e), prev = mentions[-1]
             mentions[-1] = ((d, s, max(e, end)), prev | ids)
         else:
