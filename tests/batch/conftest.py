@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -117,42 +116,18 @@ def evidence_problems(line: str, episode_id: str, content) -> list[str]:
 def assert_same_coding(got: dict[str, str], expected: dict[str, str], settings, docs) -> None:
     """Every id present, each episode this document's own, and byte-identical to the expected one.
 
-    A batch that lost, duplicated, swapped or cut results fails the first two checks. Byte
-    equality then holds wherever the engine is reproducible. The engine has not always been: it
-    has listed rationale in another order, or chosen another code for the same words, from one
-    process (or one history of earlier documents) to the next. Such differences, with evidence that
-    still quotes the document, cannot be the batch's doing (it passes the engine's bytes through
-    untouched), so they are named in a warning rather than failing: see docs/batch.md.
+    A batch that lost, duplicated, swapped or cut results fails the first two checks; the engine is
+    deterministic (tests/standards/test_standards_determinism.py), so the bytes must match too.
     """
     assert set(got) == {i for i, _ in docs}
     expected = {i: expected[i] for i, _ in docs}
     contents = dict(docs)
     for doc_id in got:
         problems = evidence_problems(got[doc_id], doc_id, contents[doc_id])
-        if problems and not evidence_problems(expected[doc_id], doc_id, contents[doc_id]):
+        if problems:
             raise AssertionError(f"the episode of {doc_id} is not its own: {problems[:3]}")
     differ = sorted(i for i in expected if got[i] != expected[i])
-    reordered = [i for i in differ if _canonical(json.loads(got[i])) == _canonical(json.loads(expected[i]))]
-    if reordered:
-        warnings.warn(f"the engine orders lists differently run to run in {len(reordered)} document(s) "
-                      f"(e.g. {reordered[:3]}): compared as sets")
-    varied = [i for i in differ if i not in reordered]
-    if varied:
-        a, b = got[varied[0]], expected[varied[0]]
-        at = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        warnings.warn(f"the engine coded {len(varied)} of {len(docs)} document(s) differently in the two runs, "
-                      f"each with evidence from its own text (first {varied[0]}: "
-                      f"...{a[max(0, at - 80):at + 80]} / ...{b[max(0, at - 80):at + 80]})")
-        assert len(varied) <= max(2, len(docs) // 10), "too many to be the engine's run-to-run variation"
-
-
-def _canonical(value):
-    """``value`` with every list sorted, so that only content, not order, is compared."""
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    return value
+    assert not differ, f"{len(differ)} of {len(docs)} document(s) coded differently, e.g. {differ[:3]}"
 
 
 def read_lines(path: Path) -> list[str]:
