@@ -56,3 +56,12 @@ def test_ua_beside_urine_results_is_urinalysis_not_unstable_angina():
     cardiac = "Admitted with UA, troponin negative, chest pain settled."
     found = [a for a in find_abbreviations(parse_document(cardiac)) if a.text == "UA"]
     assert found and found[0].expansion == "unstable angina"
+
+
+def test_us_transcription_abbreviations_expand():
+    from clincode.text.abbreviations import find_abbreviations
+
+    text = "PAST MEDICAL HISTORY: 1. Hypertension. 2. Gout. 3. BPH. 4. DJD. 5. ASHD."
+    senses = {a.text: a.expansion for a in find_abbreviations(parse_document(text))}
+    assert senses["DJD"] == "degenerative joint disease"
+    assert senses["ASHD"] == "arteriosclerotic heart disease"
