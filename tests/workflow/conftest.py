@@ -1,10 +1,9 @@
 """Workflow tests: a fresh migrated SQLite database per test (PostgreSQL where a test asks)."""
 from __future__ import annotations
 
-import os
 import pytest
 
-from clincode.store.testing import postgres_available, temporary_database
+from clincode.store.testing import db_fixture, temporary_database
 
 
 @pytest.fixture
@@ -13,13 +12,5 @@ def wdb():
         yield db
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db(request):
-    if request.param == "postgresql":
-        reason = postgres_available()
-        if reason:
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is required in CI but not reachable: {reason}")
-            pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with temporary_database(request.param) as db:
-        yield db
+# The store's own fixture: SQLite and PostgreSQL (which must be reachable in CI).
+any_db = db_fixture()
