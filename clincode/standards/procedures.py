@@ -420,9 +420,11 @@ def code_procedures(findings, classifications, parsed_docs=None, diagnoses=None,
     coded = drop_included_components(coded)
     facilitating = [f for f in coded if f.code.startswith("Y")]  # e.g. Y73.1 cardiopulmonary bypass
     coded = [f for f in coded if not f.code.startswith(("Y", "Z"))]
+    # each diagnosis code once: findings repeat codes, and a long document has thousands of them
+    dx_codes = list(dict.fromkeys(getattr(d, "code", d) for d in diagnoses or ()))
     for f in coded:
         add_supplementary_codes(f, classifications)
-        f.attributes["links_to"] = links_to(f.code, diagnoses)
+        f.attributes["links_to"] = links_to(f.code, dx_codes)
     primary_dx = next((getattr(d, "code", None) for d in diagnoses or () if getattr(d, "primary", False)), None)
     coded = sequence(coded, primary_dx)
 
