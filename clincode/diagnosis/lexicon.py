@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, normal_forms, term_words
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "5"
+LEXICON_VERSION = "6"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -218,9 +218,14 @@ def _add_neoplasms(builder: _Builder, index) -> None:
             codes["unspecified"] = codes["uncertain"]
         if not codes:
             continue
-        words = [w for part in site for w in term_words(part)]
         path = "Neoplasm > " + " > ".join(site) if site else "Neoplasm, neoplastic"
-        builder.add(words + [(NEOPLASM_MARK,)], "", "neoplasm", path, codes)
+        # a site written in forms ("lymph, lymphatic channel", "abdomen, abdominal") needs one form,
+        # not all of them, as in the index proper (bounded: a few forms per path)
+        options: list[list[tuple[str, ...]]] = [[]]
+        for part in site:
+            options = [o + term_words(alt) for o in options for alt in _alternatives(part, 1)][:6]
+        for words in options or [[]]:
+            builder.add(words + [(NEOPLASM_MARK,)], "", "neoplasm", path, codes)
 
 
 def _add_titles(builder: _Builder) -> None:

@@ -15,6 +15,8 @@ from clincode.diagnosis.normalise import normal_forms
     ("lumbar pain for a week", "M54"),  # "Pain > lumbar region": 'region' is not needed
     ("oesophageal varices", "I85"),  # "Varix > esophagus": varices = varix
     ("hyperbilirubinaemia", "E80"),  # main term coded only in its subterms: our synonym
+    ("lymph node metastases", "C77"),  # "Neoplasm > lymph, lymphatic channel > gland": one form, node = gland
+    ("metastases in the axillary lymph nodes", "C77"),
 ])
 def test_coverage_from_the_index_and_our_synonyms(match_codes, text, category):
     assert category in {c[:3] for c in match_codes(text)}
@@ -23,6 +25,8 @@ def test_coverage_from_the_index_and_our_synonyms(match_codes, text, category):
 def test_age_is_not_an_old_myocardial_infarction(match_codes):
     assert not any(c.startswith("I25") for c in match_codes("A 69-year-old woman was admitted"))
     assert "I25.2" in match_codes("old myocardial infarction")
+    assert not match_codes("the thyroid gland was normal")  # "Node(s) M15.1" is Heberden's nodes
+    assert "M15.1" in match_codes("Heberden's nodes")
 
 
 @pytest.mark.parametrize("uk, us", [
