@@ -37,6 +37,7 @@ class EpisodeSummary(Out):
     consultant_code: str | None
     main_specialty: str | None
     treatment_function: str | None
+    ward: str | None = None
     start_date: datetime | None
     end_date: datetime | None
     assigned_to: str | None

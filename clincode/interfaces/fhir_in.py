@@ -4,7 +4,8 @@ The bundle is validated with ``fhir.resources`` (its R4B models, which read R4 P
 Encounter, DocumentReference and Composition unchanged). Each Encounter becomes a hospital
 provider spell with its consultant episode; an Encounter that is ``partOf`` another is a
 further consultant episode of that spell. Documents attach to the Encounter named in
-``DocumentReference.context.encounter`` / ``Composition.encounter``.
+``DocumentReference.context.encounter`` / ``Composition.encounter``. The episode's ward comes
+from ``Encounter.location`` (the last ward it was in: see ``_ward``).
 """
 from __future__ import annotations
 
@@ -89,8 +90,11 @@ def parse_bundle(raw: str | dict) -> list[EpisodeRecord]:
         spell_episodes[spell_id] = episodes
         for n, enc in enumerate(episodes, start=1):
             spell_enc, patient = spells[id(enc)]
+            episode = _episode(enc, n)
+            # the spell Encounter's location is where the patient was discharged from: the last episode's ward
+            ward = _ward(enc, by_ref) or (_ward(spell_enc, by_ref) if n == len(episodes) else None)
             records[id(enc)] = EpisodeRecord(patient=_patient(patient), spell=_spell(spell_enc),
-                                             episode=_episode(enc, n), documents=[])
+                                             episode=episode.model_copy(update={"ward": ward}), documents=[])
     for res in resources:
         kind = res.get_resource_type()
         if kind not in ("DocumentReference", "Composition"):
@@ -191,6 +195,46 @@ def _episode(enc, number: int) -> EpisodeData:
                        main_specialty=service, treatment_function=service,
                        start_date=_dt(enc.period.start) if enc.period else None,
                        end_date=_dt(enc.period.end) if enc.period else None)
+
+
+_NOT_A_WARD = {"bd", "ro"}  # Location physical types (bed, room) below ward level: use their ward
+_NOT_THERE = {"planned", "reserved"}  # EncounterLocation statuses: the patient has not been there
+
+
+def _ward(enc, by_ref) -> str | None:
+    """The ward of an Encounter: its last ``location`` the patient was actually in (by period
+    start, else list order), named by the Location's name, else its identifier, else the
+    reference's display. A bed or room Location gives its ``partOf`` ward when the bundle has
+    it. A Location outside the bundle is not an error: the display text, if any, is used."""
+    stays = [(i, loc) for i, loc in enumerate(enc.location or [])
+             if loc.location is not None and (loc.status or "") not in _NOT_THERE]
+    if not stays:
+        return None
+    stays.sort(key=lambda s: (str(s[1].period.start) if s[1].period and s[1].period.start else "", s[0]))
+    reference = stays[-1][1].location
+    place = by_ref.get(reference.reference) if reference.reference else None
+    for _ in range(3):  # bed -> room -> ward
+        if place is None or place.get_resource_type() != "Location":
+            break
+        if _physical_type(place) not in _NOT_A_WARD or place.partOf is None or not place.partOf.reference:
+            break
+        parent = by_ref.get(place.partOf.reference)
+        if parent is None:
+            break
+        place = parent
+    if place is not None and place.get_resource_type() == "Location":
+        name = place.name or next((i.value for i in place.identifier or [] if i.value), None)
+        if name and name.strip():
+            return name.strip()[:40]
+    named = reference.display or (reference.identifier.value if reference.identifier else None)
+    return named.strip()[:40] if named and named.strip() else None
+
+
+def _physical_type(place) -> str:
+    for coding in (place.physicalType.coding or []) if place.physicalType else []:
+        if coding.code:
+            return coding.code.lower()
+    return ""
 
 
 def _doc_type(concept) -> str:

@@ -9,6 +9,7 @@ Field use (HL7 v2.4, as NHS trusts' PAS feeds send it):
   PID-3  patient identifiers: the NHS number (CX.4 'NHS' or CX.5 'NH'), the hospital number (CX.5 'MR'/'PI')
   PID-5/7/8  name, date of birth, sex
   PV1-19 visit number = Hospital Provider Spell Number;  PV1-7 attending (consultant) code
+  PV1-3.1 assigned patient location's point of care = the ward (A02 transfers and A03 discharges move it)
   PV1-4  admission method;  PV1-14 source of admission;  PV1-10 specialty / treatment function
   PV1-36 discharge method;  PV1-37 discharge destination;  PV1-44/45 admit / discharge date-time
   TXA-2  document type;  TXA-12 unique document number;  OBX-5 the text (one line per OBX)
@@ -179,7 +180,7 @@ def _spell_and_episode(msg) -> tuple[SpellData, EpisodeData]:
         spell_number=spell_number, admission_date=_ts(_er7(pv1.pv1_44), "PV1-44"), admission_method=method,
         admission_source=_code(_er7(pv1.pv1_14), 2), discharge_date=_ts(_er7(pv1.pv1_45), "PV1-45"),
         discharge_method=_code(_er7(pv1.pv1_36), 1), discharge_destination=_code(_er7(pv1.pv1_37), 2))
-    episode = EpisodeData(consultant_code=_component(pv1.pv1_7, 1)[:8] or None,
+    episode = EpisodeData(consultant_code=_component(pv1.pv1_7, 1)[:8] or None, ward=_unescape(_component(pv1.pv1_3, 1))[:40] or None,
                           main_specialty=specialty[:3] or None, treatment_function=specialty[:3] or None,
                           start_date=spell.admission_date)
     return spell, episode

@@ -105,6 +105,10 @@ class Episode(Base):
     consultant_code: Mapped[str | None] = mapped_column(String(8))  # GMC number or national code
     main_specialty: Mapped[str | None] = mapped_column(String(3))
     treatment_function: Mapped[str | None] = mapped_column(String(3))
+    # The ward the patient was last assigned to in this episode (the ward of discharge once it
+    # has ended): PAS point of care (HL7 PV1-3.1) or FHIR Encounter.location. Coders' worklists
+    # are often split by ward, so it is indexed for the worklist filter.
+    ward: Mapped[str | None] = mapped_column(String(40), index=True)
     start_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="uncoded", index=True)

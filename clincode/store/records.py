@@ -50,8 +50,15 @@ class EpisodeData(BaseModel):
     consultant_code: str | None = Field(default=None, max_length=8)
     main_specialty: str | None = Field(default=None, max_length=3)
     treatment_function: str | None = Field(default=None, max_length=3)
+    ward: str | None = Field(default=None, max_length=40)  # last assigned ward (the ward of discharge)
     start_date: datetime | None = None
     end_date: datetime | None = None
+
+    @field_validator("ward", mode="before")
+    @classmethod
+    def _ward(cls, v):
+        # PAS feeds pad fields; a blank ward is no ward (it must never erase a stored one)
+        return (v.strip() or None) if isinstance(v, str) else v
 
 
 class DocumentData(BaseModel):

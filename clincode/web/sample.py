@@ -21,6 +21,7 @@ FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", 
 GIVEN_F = ["Margaret", "Susan", "Aisha", "Emily", "Jean", "Priya", "Olivia", "Patricia", "Grace", "Fatima"]
 GIVEN_M = ["John", "David", "Mohammed", "Peter", "James", "Robert", "Arjun", "George", "Thomas", "Michael"]
 CONSULTANTS = ["C1234567", "C2345678", "C3456789", "C4567890", "C5678901", "C6789012"]
+WARDS = ["Ward 7", "Ward 12", "Beech Ward", "Acute Medical Unit", "Day Surgery Unit"]
 
 # (specialty, admission method, sex or None for either, age range, documents: (type, title, text))
 CASES = [
@@ -139,7 +140,9 @@ def sample_record(i: int, rng: random.Random, today: date) -> EpisodeRecord:
                         admission_date=datetime.combine(admitted, time(9, 0), timezone.utc),
                         discharge_date=datetime.combine(discharged, time(14, 0), timezone.utc),
                         discharge_method="1", discharge_destination="19"),
+        # the ward by index, not from rng: the seeded patients and dates stay what they were
         episode=EpisodeData(consultant_code=rng.choice(CONSULTANTS), main_specialty=specialty, treatment_function=specialty,
+                            ward=WARDS[i % len(WARDS)],
                             start_date=datetime.combine(admitted, time(9, 0), timezone.utc)),
         documents=documents,
     )

@@ -2,7 +2,7 @@
 
 Episodes come from ``clincode.store.services.list_worklist`` (which checks the reader's role);
 counts at a glance come from ``worklist_counts`` under the same filters in one query, so they agree
-with the list the coder gets by clicking them and follow the specialty/consultant filters.
+with the list the coder gets by clicking them and follow the specialty/consultant/ward filters.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _filters(query: WorklistQuery, today: date, rules: DeadlineRules, status_key
              actor: Actor | None = None) -> WorklistFilters:
     key = query.status if status_key is None else status_key
     f = WorklistFilters(specialty=query.specialty or None, consultant=query.consultant or None,
-                        search=query.q or None, assigned_to=actor.username if query.mine and actor else None)
+                        ward=query.ward or None, search=query.q or None, assigned_to=actor.username if query.mine and actor else None)
     if key in STATUS_FILTERS:
         _, statuses, open_query = STATUS_FILTERS[key]
         f.status, f.has_open_query = statuses, open_query
@@ -78,12 +78,10 @@ def _filters(query: WorklistQuery, today: date, rules: DeadlineRules, status_key
 
 
 def filter_options(session: Session) -> dict:
-    """The specialties and consultants present, for the filter menus."""
+    """The specialties, consultants and wards present, for the filter menus."""
     specialties = sorted(s for s in session.scalars(select(Episode.main_specialty).distinct()) if s)
     consultants = sorted(c for c in session.scalars(select(Episode.consultant_code).distinct()) if c)
-    wards: list[str] = []
-    if hasattr(Episode, "ward"):  # the store records no ward yet; the filter appears when it does
-        wards = sorted(w for w in session.scalars(select(Episode.ward).distinct()) if w)
+    wards = sorted(w for w in session.scalars(select(Episode.ward).distinct()) if w)
     return {"specialties": [(s, specialty_label(s)) for s in specialties], "consultants": consultants, "wards": wards}
 
 

@@ -28,13 +28,14 @@ def episode_detail(episode: Episode) -> EpisodeDetail:
 def list_episodes(
     session: SessionDep, actor: needs("episodes:read"),
     status: Annotated[str | None, Query(description="uncoded | proposed | in_progress | finalised")] = None,
-    specialty: str | None = None, consultant: str | None = None, assigned_to: str | None = None,
-    discharged_from: datetime | None = None, discharged_to: datetime | None = None,
+    specialty: str | None = None, consultant: str | None = None,
+    ward: Annotated[str | None, Query(description="the ward of discharge, as the PAS names it")] = None,
+    assigned_to: str | None = None, discharged_from: datetime | None = None, discharged_to: datetime | None = None,
     has_open_query: bool | None = None, search: Annotated[str | None, Query(description="spell number or hospital number")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> WorklistOut:
     page = sv.list_worklist(session, actor, sv.WorklistFilters(
-        status=status, specialty=specialty, consultant=consultant, assigned_to=assigned_to,
+        status=status, specialty=specialty, consultant=consultant, ward=ward, assigned_to=assigned_to,
         discharged_from=discharged_from, discharged_to=discharged_to, has_open_query=has_open_query,
         search=search, limit=limit, offset=offset))
     return WorklistOut(total=page.total, episodes=[EpisodeSummary.model_validate(e) for e in page.episodes])

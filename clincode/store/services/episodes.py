@@ -17,7 +17,7 @@ STATUSES = ("uncoded", "proposed", "in_progress", "finalised")
 _PATIENT_FIELDS = ("nhs_number", "local_patient_id", "family_name", "given_name", "birth_date", "sex")
 _SPELL_FIELDS = ("spell_number", "admission_date", "admission_method", "admission_source",
                  "discharge_date", "discharge_method", "discharge_destination")
-_EPISODE_FIELDS = ("episode_number", "consultant_code", "main_specialty", "treatment_function",
+_EPISODE_FIELDS = ("episode_number", "consultant_code", "main_specialty", "treatment_function", "ward",
                    "start_date", "end_date")
 
 
@@ -26,6 +26,7 @@ class WorklistFilters:
     status: str | tuple[str, ...] | None = None  # one of STATUSES, or several (the web worklist's 'to code')
     specialty: str | None = None  # main specialty or treatment function code
     consultant: str | None = None
+    ward: str | None = None  # the ward of discharge (last assigned ward), as the PAS names it
     assigned_to: str | None = None
     discharged_from: datetime | None = None
     discharged_to: datetime | None = None
@@ -59,6 +60,8 @@ def _worklist_select(f: WorklistFilters, *, with_status: bool = True):
         q = q.where(or_(Episode.main_specialty == f.specialty, Episode.treatment_function == f.specialty))
     if f.consultant:
         q = q.where(Episode.consultant_code == f.consultant)
+    if f.ward:
+        q = q.where(Episode.ward == f.ward)
     if f.assigned_to:
         q = q.where(Episode.assigned_to == f.assigned_to)
     if f.discharged_from:
