@@ -140,3 +140,17 @@ def test_two_list_items_sharing_a_matched_word_are_two_conditions(build):
     ep = apply_standards("case", [internal, external], [], build.classifications,
                          [parse_document(Document(id="doc1", text=text))])
     assert sorted(d.code for d in ep.diagnoses) == ["K64.4", "K64.8"]
+
+
+def test_weak_stated_reason_is_primary_when_nothing_else_is_coded(build):
+    text = ("PROCEDURE PERFORMED: Bilateral temporal artery biopsy.,INDICATIONS: Bilateral temporal headaches "
+            "to rule out temporal arteritis.")
+    weak = {"score": 0.05, "attributes": {"threshold": 0.13, "kind": "lexicon"}}
+    ep = build.code(text, [("R51", "headaches", "indications", weak),
+                           ("M31.6", "temporal arteritis", "indications")])
+    assert build.codes(ep) == ["R51"] and build.primary(ep) == "R51"
+    assert any("confirm the main condition" in q.question for q in ep.queries)
+    # a learned association alone is never coded, even then
+    learned = {"score": 0.05, "attributes": {"threshold": 0.13, "kind": "learned"}}
+    ep = build.code(text, [("R51", "headaches", "indications", learned)])
+    assert build.codes(ep) == []

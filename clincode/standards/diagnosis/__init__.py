@@ -30,7 +30,12 @@ from .etiology import (
     injuries_need_external_cause,
     organisms_follow_infection,
 )
-from .primary import choose_primary, histology_confirms, preoperative_diagnosis_superseded
+from .primary import (
+    choose_primary,
+    histology_confirms,
+    preoperative_diagnosis_superseded,
+    stated_reason_when_nothing_else,
+)
 from .queries import histology_pending_query, queries_for_imprecise_codes
 from .sequence import acute_before_chronic, sequence_codes
 from .specificity import (
@@ -75,6 +80,7 @@ DIAGNOSIS_RULES = (
     injuries_need_external_cause,
     complications_of_care_need_cause,
     organisms_follow_infection,
+    stated_reason_when_nothing_else,
     choose_primary,
     sequence_codes,
     acute_before_chronic,

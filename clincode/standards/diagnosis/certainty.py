@@ -163,6 +163,20 @@ def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
     return None
 
 
+def weak_but_documented(f: Finding, why: str, episode: DiagnosisEpisode) -> bool:
+    """Whether an excluded finding was left out only for its low finder score: a lexicon match of
+    the patient's current condition that every other rule lets through."""
+    if not why.startswith("scored ") or f.attributes.get("kind") == "learned":
+        return False
+    if f.negated or f.family or f.hypothetical or f.historical or f.system not in ("icd10", "ICD10", "icd-10"):
+        return False
+    text = episode.texts.get(f.evidence.document, "")
+    if (part_of_the_patients_age(f, text) or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode)
+            or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text)):
+        return False
+    return all(rule(f) is None or rule(f)[0] for rule in FINDING_RULES)
+
+
 FINDING_RULES = (
     negated_not_coded,
     rule_out_not_coded,

@@ -288,3 +288,37 @@ def choose_primary(episode: DiagnosisEpisode, classifications=None) -> None:
         reasons.append("only documented in the history")
         episode.warn(f"primary diagnosis {best.code} is only documented in the history: check the reason for admission")
     best.note("primary diagnosis: main condition treated or investigated (" + "; ".join(reasons) + ")")
+
+
+def stated_reason_when_nothing_else(episode: DiagnosisEpisode, classifications=None) -> None:
+    """When no condition passes the other rules, the condition the clinician states as the reason for
+    the episode (indications, presenting complaint, a diagnosis heading) is coded as the primary
+    diagnosis even when the finder scored it below its cut-off, with a query asking the clinician to
+    confirm it: every episode needs a primary diagnosis, and the stated reason ("temporal artery
+    biopsy for headaches, to rule out arteritis" -> R51) is what a coder would take.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Primary diagnosis" (the main condition treated or investigated; a symptom when no definitive
+    diagnosis is made); house policy ../shared/data/uk_dev/README.md ("'rule out' is not coded:
+    temporal artery biopsy -> R51").
+    """
+    if episode.candidates:
+        return
+    from .certainty import weak_but_documented
+
+    options = [f for f, why in episode.excluded if weak_but_documented(f, why, episode)
+               and in_statement(f, episode) and not_valid_as_primary(Candidate(f.code)) is None]
+    if not options:
+        return
+    best = max(options, key=lambda f: (effective_rank(f, episode), f.score, -f.evidence.start))
+    found = classifications.icd10.get(best.code) if classifications is not None else None
+    cand = Candidate(found.code if found else best.code, found.title if found else best.term,
+                     findings=[best], score=best.score)
+    cand.note(f"'{best.evidence.text}' is the reason stated for the episode ({best.section.replace('_', ' ')}); "
+              f"the finder scored it {best.score:.2f}, below its cut-off, and nothing else was coded: coded "
+              "as the primary diagnosis, to be confirmed")
+    episode.candidates.append(cand)
+    episode.dropped.pop(cand.code, None)
+    episode.query(f"Please confirm the main condition: the notes state '{best.evidence.text}' as the reason for "
+                  "this episode and no diagnosis.", "Only a weakly supported statement names the main condition.",
+                  cand.code, cand.evidence)
