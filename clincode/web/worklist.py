@@ -110,6 +110,7 @@ def build_worklist(session: Session, actor: Actor, query: WorklistQuery, *, toda
             "local_label": days_label(d.local_days_left) if d else "", "national_label": days_label(d.national_days_left) if d else "",
             "local_state": _state(d.local_days_left) if d else "", "national_state": _state(d.national_days_left) if d else "",
             "specialty": specialty_label(ep.main_specialty), "consultant": ep.consultant_code or "–",
+            "ward": ep.ward or "",
             "coder": ep.assigned_to or "",
             "status_label": status_label(status), "status_colour": status_colour(status),
         })
