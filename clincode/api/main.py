@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..config import Settings, get_settings
 from ..store.db import Database
 from ..store.errors import StoreError, VersionConflict
+from .deps import TokenCache
 from .routes import audit, coding, data_quality, episodes, export, ingest, queries, reports, users
 
 log = logging.getLogger("clincode.api")
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         engine_factory = default_engine
     app.state.engine = engine_factory
+    app.state.token_cache = TokenCache()
 
     @app.exception_handler(StaleDataError)
     async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -21,8 +21,10 @@ def run_engine(episode_id: int, request: Request, session: SessionDep, actor: ne
                         expected_version=body.version if body else None)
     commit(session)
     episode = sv.load_episode(session, episode_id)
-    return RunOut(run_id=run.id, episode_id=episode_id, version=episode.version, duration_ms=run.duration_ms,
-                  proposal=run.result)
+    out = RunOut(run_id=run.id, episode_id=episode_id, version=episode.version, duration_ms=run.duration_ms,
+                 proposal=run.result)
+    session.close()  # give the connection back in this thread (no extra hop)
+    return out
 
 
 @router.get("/proposal", summary="The engine's latest proposal with its evidence, rationale and suggested queries")

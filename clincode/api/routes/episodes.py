@@ -43,7 +43,9 @@ def list_episodes(
 
 @router.get("/{episode_id}", response_model=EpisodeDetail, summary="One episode: PAS data, documents, codes, queries")
 def read_episode(episode_id: int, session: SessionDep, actor: needs("episodes:read")) -> EpisodeDetail:
-    return episode_detail(sv.get_episode(session, actor, episode_id))
+    detail = episode_detail(sv.get_episode(session, actor, episode_id))
+    session.close()  # the response holds copies: give the connection back in this thread (no extra hop)
+    return detail
 
 
 @router.post("/{episode_id}/assign", response_model=EpisodeSummary, summary="Give the episode to a coder")

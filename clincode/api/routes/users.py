@@ -1,7 +1,7 @@
 """Users, roles and their API tokens (administrators)."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ...store import services as sv
 from ..deps import SessionDep, commit, needs
@@ -30,7 +30,8 @@ def issue_token(username: str, body: TokenIn, session: SessionDep, actor: needs(
 
 
 @router.delete("/{username}/tokens", summary="Revoke all the user's tokens")
-def revoke_tokens(username: str, session: SessionDep, actor: needs("users:manage")) -> dict:
+def revoke_tokens(username: str, request: Request, session: SessionDep, actor: needs("users:manage")) -> dict:
     n = sv.revoke_tokens(session, actor, username)
     commit(session)
+    request.app.state.token_cache.clear()  # revoked here means refused from the next request on
     return {"revoked": n}
