@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..classification.index import behaviour_named, load_index
-from .normalise import RESOURCES, _read_tsv, normal_forms, term_words
+from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_forms, term_words
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "6"
+LEXICON_VERSION = "7"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -54,6 +54,7 @@ class Lexicon:
     morphology: dict[tuple[str, ...], str]  # a noun's normal forms -> neoplasm behaviour ("malignant", ...)
     modifiers: dict[tuple[str, ...], str]  # "metastatic", "benign", "in situ": change the nearest noun's
     word_frequency: dict[str, int]
+    word_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # written word -> normal forms
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -287,7 +288,9 @@ def build_lexicon(classifications, settings) -> Lexicon:
     for i, entry in enumerate(entries):
         key = min(entry.words, key=lambda w: (freq[w], w))
         by_key.setdefault(key, []).append(i)
-    return Lexicon(entries, by_key, morphology, modifiers, dict(freq))
+    # the normal forms of every word the build met (index, titles, synonyms): a new process loading
+    # the cached lexicon does not respell them again
+    return Lexicon(entries, by_key, morphology, modifiers, dict(freq), known_forms())
 
 
 # --------------------------------------------------------------------------- cache
@@ -315,7 +318,9 @@ def load_lexicon(classifications, settings) -> Lexicon:
     if cache.is_file():
         try:
             with open(cache, "rb") as fh:
-                return pickle.load(fh)
+                lexicon = pickle.load(fh)
+            prime_forms(lexicon.word_forms)
+            return lexicon
         except Exception as exc:  # a corrupt or foreign cache is rebuilt, never fatal
             log.warning("ignoring unreadable lexicon cache %s: %s", cache, exc)
     lexicon = build_lexicon(classifications, settings)

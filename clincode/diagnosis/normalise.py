@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from ..classification.spelling import canonical
@@ -78,11 +77,33 @@ def _build_synonyms() -> dict[str, tuple[str, ...]]:
 _SYNONYMS = _build_synonyms()
 
 
-@lru_cache(maxsize=200_000)
+_FORMS: dict[str, tuple[str, ...]] = {}  # written word -> its normal tokens (a word is normalised once)
+_MAX_FORMS = 400_000  # bound the table: a long-running service meets new words (typos, numbers) forever
+
+
 def normal_forms(word: str) -> tuple[str, ...]:
     """The normal tokens of one written word (lower-cased, respelled, stemmed, synonyms)."""
-    stem = _stem(word.lower())
-    return _SYNONYMS.get(stem, (stem,))
+    forms = _FORMS.get(word)
+    if forms is None:
+        low = word.lower()
+        forms = _FORMS.get(low)
+        if forms is None:
+            stem = _stem(low)
+            forms = _SYNONYMS.get(stem, (stem,))
+        if len(_FORMS) < _MAX_FORMS:
+            _FORMS[word] = _FORMS[low] = forms
+    return forms
+
+
+def known_forms() -> dict[str, tuple[str, ...]]:
+    """Every word normalised so far (the lexicon stores them, so a new process starts warm)."""
+    return dict(_FORMS)
+
+
+def prime_forms(table: dict[str, tuple[str, ...]]) -> None:
+    """Take normal forms computed by an earlier process (same rules: the lexicon cache key covers them)."""
+    for word, forms in table.items():
+        _FORMS.setdefault(word, forms)
 
 
 @dataclass(frozen=True, slots=True)
