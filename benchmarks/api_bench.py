@@ -175,10 +175,9 @@ def run(args, url: str, tmp) -> int:
     port = free_port()
     env = {**os.environ, "CLINCODE_DATABASE_URL": url}
     server_log = open(Path(tmp.name) / "server.log", "w+")
-    server = subprocess.Popen([sys.executable, "-m", "clincode.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-                              if (ROOT / "clincode" / "cli" / "__main__.py").exists() else
-                              [str(Path(sys.executable).parent / "clincode"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(args.workers)],
+    command = ([sys.executable, "-m", "clincode.cli"] if (ROOT / "clincode" / "cli" / "__main__.py").exists()
+               else [str(Path(sys.executable).parent / "clincode")])
+    server = subprocess.Popen(command + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=server_log)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -216,7 +215,8 @@ def run(args, url: str, tmp) -> int:
             lat, errors, wall = asyncio.run(phase(base, token, args.clients, total, maker, deadline))
             results[name] = {**percentiles(lat), "throughput_rps": len(lat) / wall, "errors": errors}
         print(f"server start (engine preloaded): {startup:.1f} s; database: {url.split(':')[0]}; "
-              f"clients: {args.clients}; cores: {os.cpu_count()}")
+              f"workers: {args.workers}; threads: {os.environ.get('CLINCODE_API_THREADS', 'default')}; "
+              f"clients: {args.clients}; cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
         print(f"{'':10}{'n':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  errors  target")
         targets = {"read": 50, "coding": 200}
         for name, r in results.items():
