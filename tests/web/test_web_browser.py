@@ -55,6 +55,17 @@ def test_coder_codes_an_episode_end_to_end(web_server, page, artifacts):
     expect(rows.first).to_be_visible()
     for text in page.locator("#worklist tbody tr td:nth-child(6)").all_inner_texts():
         assert "General Surgery" in text
+    # the ward filter narrows further, keeps the specialty, and shows each row's ward
+    page.get_by_label("Ward", exact=True).select_option("Ward 7")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"ward=Ward\+7"))
+    expect(page.get_by_label("Specialty", exact=True)).to_have_value("100")
+    expect(rows.first).to_be_visible()
+    for text in page.locator("#worklist tbody tr td:nth-child(7)").all_inner_texts():
+        assert "Ward 7" in text
+    page.get_by_label("Ward", exact=True).select_option("")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).not_to_have_url(re.compile(r"ward=[^&]"))
 
     # --- coding screen: run the engine, evidence highlighted -----------------------------------
     rows.first.get_by_role("link").click()
