@@ -123,3 +123,15 @@ def test_json_record_ward(db):
         assert s.get(Episode, out.episode_id).ward == "Beech Ward"
     too_long = receive_records(db, raw.replace("Beech Ward", "B" * 60), json_records)
     assert too_long.status == "rejected" and "ward" in too_long.reason
+
+
+def test_fhir_spell_location_is_the_ward_of_the_last_episode_only():
+    b = with_locations(BUNDLE, [{"location": ref(WARD_A), "status": "completed"}], [WARD_A])
+    spell = next(e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Encounter")
+    for n, start in ((1, "2026-03-09T08:00:00+00:00"), (2, "2026-03-11T08:00:00+00:00")):
+        child = {k: v for k, v in spell.items() if k not in ("id", "location", "identifier")}
+        child.update(id=f"ep{n}", partOf={"reference": f"Encounter/{spell['id']}"},
+                     period={"start": start})
+        b["entry"].append({"resource": child})
+    records = parse_bundle(b)
+    assert [(r.episode.episode_number, r.episode.ward) for r in records] == [(1, None), (2, "Ward 7 (Orthopaedics)")]
