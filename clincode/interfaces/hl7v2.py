@@ -180,7 +180,8 @@ def _spell_and_episode(msg) -> tuple[SpellData, EpisodeData]:
         spell_number=spell_number, admission_date=_ts(_er7(pv1.pv1_44), "PV1-44"), admission_method=method,
         admission_source=_code(_er7(pv1.pv1_14), 2), discharge_date=_ts(_er7(pv1.pv1_45), "PV1-45"),
         discharge_method=_code(_er7(pv1.pv1_36), 1), discharge_destination=_code(_er7(pv1.pv1_37), 2))
-    episode = EpisodeData(consultant_code=_component(pv1.pv1_7, 1)[:8] or None, ward=_unescape(_component(pv1.pv1_3, 1))[:40] or None,
+    episode = EpisodeData(consultant_code=_component(pv1.pv1_7, 1)[:8] or None,
+                          ward=_unescape(_component(pv1.pv1_3, 1))[:40] or None,  # PV1-3.1 point of care
                           main_specialty=specialty[:3] or None, treatment_function=specialty[:3] or None,
                           start_date=spell.admission_date)
     return spell, episode
