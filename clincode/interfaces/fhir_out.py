@@ -119,6 +119,10 @@ def _encounter(episode: Episode, pid: str) -> dict:
     if episode.consultant_code:
         res["participant"] = [{"individual": {"identifier": {
             "system": "https://fhir.hl7.org.uk/Id/gmc-number", "value": episode.consultant_code}}}]
+    if episode.ward:
+        # the store holds the PAS's ward name, not a Location resource: a display-only reference
+        res["location"] = [{"location": {"display": episode.ward},
+                            "status": "completed" if episode.end_date or spell.discharge_date else "active"}]
     hosp = {}
     if spell.admission_source:
         hosp["admitSource"] = {"coding": [{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmission",

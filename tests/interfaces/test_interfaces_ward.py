@@ -135,3 +135,17 @@ def test_fhir_spell_location_is_the_ward_of_the_last_episode_only():
         b["entry"].append({"resource": child})
     records = parse_bundle(b)
     assert [(r.episode.episode_number, r.episode.ward) for r in records] == [(1, None), (2, "Ward 7 (Orthopaedics)")]
+
+
+def test_fhir_out_carries_the_ward_and_reads_back_in(db):
+    from clincode.interfaces import episode_bundle
+    from fhir.resources.R4B.bundle import Bundle
+
+    eid = receive_hl7(db, A01).episode_id
+    receive_hl7(db, A03)
+    with db.session() as s:
+        bundle = episode_bundle(sv.get_episode(s, READER, eid))
+    Bundle.model_validate(json.loads(json.dumps(bundle)))  # still a valid bundle
+    enc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Encounter")
+    assert enc["location"] == [{"location": {"display": "WARD7"}, "status": "completed"}]
+    assert parse_bundle(json.loads(json.dumps(bundle)))[0].episode.ward == "WARD7"
