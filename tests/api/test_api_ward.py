@@ -22,3 +22,5 @@ def test_episode_list_filters_by_ward(client, tokens):
     assert client.get("/episodes", params={"ward": "WARD9"}, headers=coder).json()["total"] == 1
     assert client.get("/episodes", params={"ward": "WARD1"}, headers=coder).json()["total"] == 0
     assert client.get("/episodes", headers=coder).json()["total"] == 2
+    eid = ward7["episodes"][0]["id"]
+    assert client.get(f"/episodes/{eid}", headers=coder).json()["ward"] == "WARD7"  # the detail read path too
