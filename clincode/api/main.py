@@ -20,6 +20,7 @@ from ..config import Settings, get_settings
 from ..store.db import Database
 from ..store.errors import StoreError, VersionConflict
 from .deps import TokenCache
+from .sqlite_writes import serialise_writes
 from .routes import audit, coding, data_quality, episodes, export, ingest, queries, reports, users
 
 log = logging.getLogger("clincode.api")
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         engine_factory = default_engine
     app.state.engine = engine_factory
     app.state.token_cache = TokenCache()
+    if db.url.startswith("sqlite"):
+        serialise_writes(db.sessionmaker)
 
     @app.exception_handler(StaleDataError)
     async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:
