@@ -86,6 +86,12 @@ def _join_hyphenated(tokens: list[Token], text: str, vocabulary) -> list[Token]:
     return out
 
 
+def _list_breaks(text: str, tokens: list[Token]) -> frozenset[int]:
+    """Indices of the tokens followed by a comma or semicolon before the next token."""
+    return frozenset(i for i in range(len(tokens) - 1)
+                     if any(c in ",;" for c in text[tokens[i].end:tokens[i + 1].start]))
+
+
 def _abbreviation_forms(parsed) -> dict[int, tuple[str, ...]]:
     if find_abbreviations is None:
         return {}
@@ -138,7 +144,7 @@ class DiagnosisFinder:
         for doc in docs:
             parsed, text = doc.parsed, doc.parsed.text
             for sentence, tokens in doc.sentences:
-                for m in self.matcher.match(tokens):
+                for m in self.matcher.match(tokens, _list_breaks(text, tokens)):
                     start, end = tokens[m.positions[0]].start, tokens[m.positions[-1]].end
                     code = icd10.get(m.code)
                     path = m.entry.path if m.entry.source != "neoplasm" else (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lexicon import NEOPLASM_MARK, Entry, Lexicon
-from .normalise import Token
+from .normalise import STOPWORDS, Token
 
 _MODIFIER_REACH = 3  # a behaviour modifier acts on a neoplasm noun at most this many words away
 
@@ -39,8 +39,11 @@ class LexiconMatcher:
         self._morphology = lexicon.morphology
         self._modifiers = lexicon.modifiers
 
-    def match(self, tokens: list[Token]) -> list[Match]:
-        """Every lexicon match in one sentence's tokens, after dropping subsumed ones."""
+    def match(self, tokens: list[Token], breaks: frozenset[int] = frozenset()) -> list[Match]:
+        """Every lexicon match in one sentence's tokens, after dropping subsumed ones.
+
+        ``breaks``: indices of the tokens followed by a comma or semicolon (list items).
+        """
         form_pos: dict[str, list[int]] = {}
         behaviours: dict[int, str] = {}
         for i, tok in enumerate(tokens):
@@ -82,6 +85,8 @@ class LexiconMatcher:
                 positions = tuple(sorted(best[2]))
                 if not _uses_whole_words(words, tokens, positions):
                     continue
+                if breaks and not self._list_safe(tokens, positions, breaks):
+                    continue
                 code, behaviour = entry.code, None
                 if entry.neoplasm_codes:
                     neo = [p for p in positions if p in behaviours]
@@ -102,6 +107,18 @@ class LexiconMatcher:
             if near:
                 p = min(near, key=lambda q: abs(q - i))
                 behaviours[p] = modifier
+
+    @staticmethod
+    def _list_safe(tokens: list[Token], positions: tuple[int, ...], breaks) -> bool:
+        """Words taken from two items of a list are not one phrase: "pulmonary disease, hypertension"
+        is not pulmonary hypertension. A match may cross a comma when the commas only part its own
+        words, the inverted style of the index and of dictated notes ("cholecystitis, acute, with
+        gallstones"; "diabetes, type 2, with nephropathy"), not when an item holds other words."""
+        lo, hi = positions[0], positions[-1]
+        if not any(p in breaks for p in range(lo, hi)):
+            return True
+        used = set(positions)
+        return all(p in used or tokens[p].forms[0] in STOPWORDS for p in range(lo, hi + 1))
 
     @staticmethod
     def _in_order(entry: Entry, tokens: list[Token], positions: tuple[int, ...]) -> bool:

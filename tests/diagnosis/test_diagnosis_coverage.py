@@ -44,3 +44,13 @@ def test_respelling_is_the_classification_services(classifications):
 
     for word in ("haemorrhage", "oesophagus", "tumours", "anaemia"):
         assert canonical(word) in normal_forms(word) or normal_forms(word) == normal_forms(canonical(word))
+
+
+def test_words_from_two_list_items_are_not_one_phrase(find):
+    """A comma parts list items: "pulmonary embolism, hypertension" is not pulmonary hypertension..."""
+    findings = find("Past history: pulmonary embolism, hypertension.")
+    codes = {f.code[:3] for f in findings if f.attributes.get("kind") == "lexicon"}
+    assert {"I26", "I10"} <= codes and "I27" not in codes
+    # ...but the index's own inverted style, where commas part only the phrase's words, still reads whole
+    assert "K80.0" in {f.code for f in find("Diagnosis: cholecystitis, acute, with gallstones.")}
+    assert "E11.2" in {f.code for f in find("Diagnosis: diabetes, type 2, with nephropathy.")}
