@@ -9,6 +9,8 @@ import time
 from datetime import datetime
 from typing import Annotated, AsyncIterator
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,9 +43,20 @@ async def get_session(db: DatabaseDep) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(_discard, session)
+            # Its own small pool: a session holding the SQLite write queue must be able to end
+            # even when every request thread is busy waiting for that queue.
+            await anyio.to_thread.run_sync(_discard, session, limiter=_cleanup_limiter())
         else:  # the route closed it already (the hot read paths do): no database work, no thread hop
             session.close()
+
+
+_CLEANUP: list[anyio.CapacityLimiter] = []
+
+
+def _cleanup_limiter() -> anyio.CapacityLimiter:
+    if not _CLEANUP:
+        _CLEANUP.append(anyio.CapacityLimiter(4))
+    return _CLEANUP[0]
 
 
 def _discard(session: Session) -> None:

@@ -85,7 +85,7 @@ def test_revoked_elsewhere_is_refused_once_the_cache_expires(db, settings, monke
         assert client.get("/episodes", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
         with db.session() as s:
             sv.revoke_tokens(s, sv.SYSTEM, "cached")
-        assert client.get("/episodes", headers=headers).status_code == 200  # cached for up to 0.5 s
+        # (it may still be accepted from the cache for up to the TTL: not asserted, timing-dependent)
         time.sleep(0.6)
         assert client.get("/episodes", headers=headers).status_code == 401
         # a deactivated user too, and the role is re-read: no stale permission survives the TTL
