@@ -47,16 +47,20 @@ class EpisodeView:
         enclosing = cache.get(key)
         if enclosing is None:
             by_doc = self.__dict__.get("_by_document")
-            if by_doc is None:  # each document's spans sorted by start: only a prefix can enclose a mention
+            if by_doc is None:  # each document's spans sorted by start, with its longest span
                 by_doc = self.__dict__["_by_document"] = {}
                 for d, s, e, c in sorted(self.spans, key=lambda span: (span[0], span[1])):
-                    starts, rest = by_doc.setdefault(d, ([], []))
+                    starts, rest, longest = by_doc.setdefault(d, ([], [], [0]))
                     starts.append(s)
                     rest.append((s, e, c))
-            starts, rest = by_doc.get(ev.document, ((), ()))
+                    longest[0] = max(longest[0], e - s)
+            starts, rest, longest = by_doc.get(ev.document, ((), (), [0]))
             size = ev.end - ev.start
-            enclosing = cache[key] = {c for s, e, c in rest[:bisect.bisect_right(starts, ev.start)]
-                                      if e >= ev.end and e - s > size}
+            # only a span starting at most `longest` characters before the mention can enclose it:
+            # a window, not the whole prefix, so time stays linear in the document's length
+            lo = bisect.bisect_left(starts, ev.start - longest[0])
+            hi = bisect.bisect_right(starts, ev.start)
+            enclosing = cache[key] = {c for s, e, c in rest[lo:hi] if e >= ev.end and e - s > size}
         return bool(enclosing - {category})
 
 

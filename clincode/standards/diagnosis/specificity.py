@@ -122,21 +122,30 @@ def more_specific_code_wins(episode: DiagnosisEpisode, classifications) -> None:
     Standard: WHO ICD-10 Volume 2, 4.4.3 rule MB4 "Specificity"; National Clinical Coding Standards
     ICD-10 5th Edition, "Coding to the highest level of specificity" (General Coding Standards).
     """
-    for cand in list(episode.candidates):
-        for other in episode.candidates:
-            if other is cand or cand not in episode.candidates:
-                continue
-            if other.code.startswith(cand.code + ".") or (
-                "." in cand.code and other.code.startswith(cand.code) and len(other.code) > len(cand.code)
-            ):
-                _give_way(episode, cand, other, "its subdivision")
-                break
-            same_parent = _parent(cand.code) == _parent(other.code) and _parent(cand.code) != cand.code
-            if same_parent and _UNSPECIFIED.search(_title(classifications, cand.code) or cand.title) and not _UNSPECIFIED.search(
-                _title(classifications, other.code) or other.title
-            ):
-                _give_way(episode, cand, other, "the specified code of the same category")
-                break
+    # both relations stay inside one 3-character category: compare codes within categories only,
+    # so a long record with hundreds of codes is not compared all against all
+    by_category: dict[str, list[Candidate]] = {}
+    for cand in episode.candidates:
+        by_category.setdefault(cand.code[:3], []).append(cand)
+    for group in by_category.values():
+        dropped: set[int] = set()
+        for cand in group if len(group) > 1 else ():
+            for other in group:
+                if other is cand or id(other) in dropped or id(cand) in dropped:
+                    continue
+                if other.code.startswith(cand.code + ".") or (
+                    "." in cand.code and other.code.startswith(cand.code) and len(other.code) > len(cand.code)
+                ):
+                    _give_way(episode, cand, other, "its subdivision")
+                    dropped.add(id(cand))
+                    break
+                same_parent = _parent(cand.code) == _parent(other.code) and _parent(cand.code) != cand.code
+                if same_parent and _UNSPECIFIED.search(_title(classifications, cand.code) or cand.title) and not _UNSPECIFIED.search(
+                    _title(classifications, other.code) or other.title
+                ):
+                    _give_way(episode, cand, other, "the specified code of the same category")
+                    dropped.add(id(cand))
+                    break
 
 
 def _parent(code: str) -> str:
@@ -146,7 +155,8 @@ def _parent(code: str) -> str:
 
 
 def _give_way(episode: DiagnosisEpisode, general: Candidate, specific: Candidate, what: str) -> None:
-    specific.findings.extend(f for f in general.findings if not any(f is g for g in specific.findings))
+    have = {id(g) for g in specific.findings}
+    specific.findings.extend(f for f in general.findings if id(f) not in have)
     specific.note(f"{general.code} not coded: {specific.code} is {what} (ICD-10 rule MB4, specificity)")
     episode.drop(general, f"less specific than {specific.code}")
 
