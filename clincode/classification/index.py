@@ -275,17 +275,24 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(fh)
 
 
-def _read_tree(path: Path, source: str, entries: list[IndexEntry], mapper: _Mapper) -> None:
+def _walk(path: Path, entries: list[IndexEntry]) -> Iterator[tuple[dict[str, str], int, str, int, tuple[str, ...]]]:
+    """The rows of a flattened index tree, each with its level, term, parent entry (position in
+    ``entries``, -1 for a main term) and the parent's path. The caller appends exactly one entry
+    per row before asking for the next."""
     stack: list[int] = []  # positions of the current ancestors, by level
     for lineno, row in enumerate(_rows(path), start=2):
         try:
             level = int(row["Level"])
         except (KeyError, ValueError):
             raise ValueError(f"{path}:{lineno}: bad or missing Level {row.get('Level')!r}") from None
-        term = _clean(row.get("Term")) or ""
         del stack[level:]
         parent = stack[-1] if stack and level > 0 else -1
-        parent_path = entries[parent].path if parent >= 0 else ()
+        yield row, level, _clean(row.get("Term")) or "", parent, (entries[parent].path if parent >= 0 else ())
+        stack.append(len(entries) - 1)
+
+
+def _read_tree(path: Path, source: str, entries: list[IndexEntry], mapper: _Mapper) -> None:
+    for row, level, term, parent, parent_path in _walk(path, entries):
         see, see_also = _clean(row.get("See")), _clean(row.get("SeeAlso"))
         code_cm = _clean(row.get("Code"))
         for ref in (see, see_also):  # "see category I01": a code-to instruction, not a reference
@@ -302,17 +309,10 @@ def _read_tree(path: Path, source: str, entries: list[IndexEntry], mapper: _Mapp
             code_cm=code_cm, code=mapper(code_cm), see=see, see_also=see_also, source=source,
             parent=parent,
         ))
-        stack.append(len(entries) - 1)
 
 
 def _read_neoplasms(path: Path, entries: list[IndexEntry], mapper: _Mapper) -> None:
-    stack: list[int] = []
-    for row in _rows(path):
-        level = int(row["Level"])
-        term = _clean(row.get("Term")) or ""
-        del stack[level:]
-        parent = stack[-1] if stack and level > 0 else -1
-        parent_path = entries[parent].path if parent >= 0 else ()
+    for row, level, term, parent, parent_path in _walk(path, entries):
         codes: dict[str, str | None] = {}
         for name, column in NEOPLASM_COLUMNS.items():
             codes[name] = mapper(row.get(column))
@@ -327,17 +327,10 @@ def _read_neoplasms(path: Path, entries: list[IndexEntry], mapper: _Mapper) -> N
             code=None, see=_clean(row.get("SeeAlso")), see_also=None, source="neoplasm",
             codes_by_behaviour=codes if has_codes else None, parent=parent,
         ))
-        stack.append(len(entries) - 1)
 
 
 def _read_drugs(path: Path, entries: list[IndexEntry], mapper: _Mapper) -> None:
-    stack: list[int] = []
-    for row in _rows(path):
-        level = int(row["Level"])
-        term = _clean(row.get("Term")) or ""
-        del stack[level:]
-        parent = stack[-1] if stack and level > 0 else -1
-        parent_path = entries[parent].path if parent >= 0 else ()
+    for row, level, term, parent, parent_path in _walk(path, entries):
         code_cm = _clean(row.get("PoisoningAccidental"))
         code_cm = None if code_cm in (None, "-", "--") else code_cm
         entries.append(IndexEntry(
@@ -346,7 +339,6 @@ def _read_drugs(path: Path, entries: list[IndexEntry], mapper: _Mapper) -> None:
             code_cm=code_cm, code=mapper(code_cm), see=None, see_also=_clean(row.get("SeeAlso")),
             source="drugs", parent=parent,
         ))
-        stack.append(len(entries) - 1)
 
 
 _BEHAVIOUR_WORDS = [  # how references name a column of the Table of Neoplasms
