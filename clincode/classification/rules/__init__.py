@@ -6,10 +6,11 @@ the file and line of anything malformed.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from ...datafiles import read_tsv
 
 RULES_DIR = Path(__file__).resolve().parent
 
@@ -21,27 +22,13 @@ class RuleFileError(ValueError):
 def read_rules(name: str, columns: list[str]) -> list[dict[str, str]]:
     """Rows of ``rules/<name>`` as dicts; comment lines (``#``) and blank lines are skipped."""
     path = RULES_DIR / name
+    _, table = read_tsv(path, columns, RuleFileError)
     rows: list[dict[str, str]] = []
-    header: list[str] | None = None
-    with open(path, encoding="utf-8", newline="") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            fields = [f.strip() for f in line.split("\t")]
-            if header is None:
-                header = fields
-                missing = [c for c in columns if c not in header]
-                if missing:
-                    raise RuleFileError(f"{path}:{lineno}: header lacks column(s) {', '.join(missing)}")
-                continue
-            if len(fields) < len(header):
-                fields += [""] * (len(header) - len(fields))
-            row = dict(zip(header, fields))
-            if not row[columns[0]]:
-                raise RuleFileError(f"{path}:{lineno}: empty {columns[0]!r}")
-            row["_where"] = f"{path.name}:{lineno}"
-            rows.append(row)
+    for lineno, row in table:
+        if not row[columns[0]]:
+            raise RuleFileError(f"{path}:{lineno}: empty {columns[0]!r}")
+        row["_where"] = f"{path.name}:{lineno}"
+        rows.append(row)
     return rows
 
 

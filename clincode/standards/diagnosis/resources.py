@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...datafiles import read_tsv
+
 RESOURCE_DIR = Path(__file__).resolve().parent.parent / "resources"
 
 # A code or a code prefix as the rules write them: "I10", "E11.2", "M19.9", "N13", or a chapter letter "J".
@@ -45,22 +47,9 @@ def _read(name: str, required: tuple[str, ...], code_columns: tuple[str, ...], o
     path = RESOURCE_DIR / name
     if not path.is_file():
         raise ResourceError(f"{path}: standards data file missing")
-    header: list[str] | None = None
+    header, table = read_tsv(path, required, ResourceError, strict_width=True)
     rows: list[dict[str, str]] = []
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in raw.split("\t")]
-        if header is None:
-            header = fields
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise ResourceError(f"{path}:{lineno}: header lacks column(s) {', '.join(missing)}")
-            continue
-        if len(fields) > len(header):
-            raise ResourceError(f"{path}:{lineno}: {len(fields)} fields for {len(header)} columns")
-        fields += [""] * (len(header) - len(fields))
-        row = dict(zip(header, fields))
+    for lineno, row in table:
         for column in code_columns:
             for code in split_codes(row.get(column, "")):
                 if not _CODE.match(code):
@@ -69,8 +58,6 @@ def _read(name: str, required: tuple[str, ...], code_columns: tuple[str, ...], o
             if column not in optional and not row[column]:
                 raise ResourceError(f"{path}:{lineno}: empty {column}")
         rows.append(row)
-    if header is None:
-        raise ResourceError(f"{path}: no header row")
     return Table(name, tuple(header), tuple(rows))
 
 
