@@ -88,8 +88,17 @@ def _join_hyphenated(tokens: list[Token], text: str, vocabulary) -> list[Token]:
 
 def _list_breaks(text: str, tokens: list[Token]) -> frozenset[int]:
     """Indices of the tokens followed by a comma or semicolon before the next token."""
-    return frozenset(i for i in range(len(tokens) - 1)
-                     if any(c in ",;" for c in text[tokens[i].end:tokens[i + 1].start]))
+    if len(tokens) < 2:
+        return frozenset()
+    span = text[tokens[0].end:tokens[-1].start]
+    if "," not in span and ";" not in span:  # most sentences: no list at all
+        return frozenset()
+    breaks = []
+    for i in range(len(tokens) - 1):
+        gap = text[tokens[i].end:tokens[i + 1].start]
+        if "," in gap or ";" in gap:
+            breaks.append(i)
+    return frozenset(breaks)
 
 
 def _abbreviation_forms(parsed) -> dict[int, tuple[str, ...]]:

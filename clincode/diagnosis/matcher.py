@@ -38,6 +38,7 @@ class LexiconMatcher:
         self._by_key = lexicon.by_key
         self._morphology = lexicon.morphology
         self._modifiers = lexicon.modifiers
+        self._candidates = _second_word_index(lexicon)
 
     def match(self, tokens: list[Token], breaks: frozenset[int] = frozenset()) -> list[Match]:
         """Every lexicon match in one sentence's tokens, after dropping subsumed ones.
@@ -56,13 +57,24 @@ class LexiconMatcher:
         if behaviours:
             self._apply_modifiers(tokens, behaviours)
         matches: list[Match] = []
-        entries, by_key = self._entries, self._by_key
+        entries, candidates = self._entries, self._candidates
         present = form_pos.keys()
         for form, anchors in form_pos.items():
-            for eid in by_key.get(form, ()):
+            index = candidates.get(form)
+            if index is None:
+                continue
+            eids, by_second = index
+            if by_second:
+                seconds = present & by_second.keys()
+                if seconds:
+                    eids = list(eids)
+                    for second in seconds:
+                        eids += by_second[second]
+                    eids.sort()  # the lexicon's order, as one list under the key word had it
+            for eid in eids:
                 entry = entries[eid]
                 words = entry.words
-                if not present >= words:
+                if len(words) > 2 and not present >= words:
                     continue
                 if len(words) == 1 and not entry.neoplasm_codes:  # the common case: one word
                     matches.append(Match(eid, entry, (anchors[0],), entry.code, True))
@@ -144,17 +156,46 @@ def _drop_subsumed(matches: list[Match]) -> list[Match]:
     """Keep the most specific matches.
 
     Drop a match whose words are a strict subset of another's, or that overlaps a longer match to
-    the same category ("type 2 diabetes" inside "type 2 diabetes with nephropathy").
+    the same category ("type 2 diabetes" inside "type 2 diabetes with nephropathy"). Every test
+    needs the two matches to share a token, so each match is compared only with the matches
+    holding one of its tokens (a long sentence with many matches stays linear).
     """
     if len(matches) < 2:
         return matches
     sets = [frozenset(m.positions) for m in matches]
+    at: dict[int, list[int]] = {}
+    for j, m in enumerate(matches):
+        for p in m.positions:
+            at.setdefault(p, []).append(j)
     keep = []
     for i, m in enumerate(matches):
         si, wi, cat = sets[i], m.entry.words, m.code[:3]
-        if any((si < sj or (si == sj and wi < matches[j].entry.words)
-                or (matches[j].code[:3] == cat and si & sj and len(sj) > len(si)))
-               for j, sj in enumerate(sets) if j != i):
+        others = at[m.positions[0]] if len(si) == 1 else {j for p in si for j in at[p]}
+        if any((si < sets[j] or (si == sets[j] and wi < matches[j].entry.words)
+                or (matches[j].code[:3] == cat and len(sets[j]) > len(si)))
+               for j in others if j != i):
             continue
         keep.append(m)
     return keep
+
+
+def _second_word_index(lexicon: Lexicon) -> dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]]:
+    """The lexicon's key word -> (its one-word entries, {second word -> entries of two words or more}).
+
+    The lexicon files every entry under its rarest word; a common key ("pain", "eye", "study") holds
+    hundreds of phrases, nearly all needing a word the sentence lacks. Filing them again under their
+    second-rarest word lets a sentence try only the entries whose two rarest words it holds."""
+    freq = lexicon.word_frequency
+    index = {}
+    for key, eids in lexicon.by_key.items():
+        singles: list[int] = []
+        by_second: dict[str, list[int]] = {}
+        for eid in eids:
+            words = lexicon.entries[eid].words
+            if len(words) == 1:
+                singles.append(eid)
+            else:
+                second = min((w for w in words if w != key), key=lambda w: (freq.get(w, 0), w))
+                by_second.setdefault(second, []).append(eid)
+        index[key] = (tuple(singles), {w: tuple(ids) for w, ids in by_second.items()})
+    return index
