@@ -38,7 +38,9 @@ class LexiconMatcher:
         self._by_key = lexicon.by_key
         self._morphology = lexicon.morphology
         self._modifiers = lexicon.modifiers
-        self._candidates = _second_word_index(lexicon)
+        # key word -> its entries filed by second word (see _file_by_second_word), built for a key
+        # the first time a sentence holds it: a process meets a few thousand of the 14,000 keys
+        self._candidates: dict[str, tuple] = {}
 
     def match(self, tokens: list[Token], breaks: frozenset[int] = frozenset()) -> list[Match]:
         """Every lexicon match in one sentence's tokens, after dropping subsumed ones.
@@ -57,12 +59,16 @@ class LexiconMatcher:
         if behaviours:
             self._apply_modifiers(tokens, behaviours)
         matches: list[Match] = []
-        entries, candidates = self._entries, self._candidates
+        entries, candidates, by_key = self._entries, self._candidates, self._by_key
+        frequency = self.lexicon.word_frequency
         present = form_pos.keys()
         for form, anchors in form_pos.items():
             index = candidates.get(form)
             if index is None:
-                continue
+                eids = by_key.get(form)
+                if eids is None:
+                    continue
+                index = candidates[form] = _file_by_second_word(form, eids, entries, frequency)
             eids, by_second = index
             if by_second:
                 seconds = present & by_second.keys()
@@ -179,23 +185,22 @@ def _drop_subsumed(matches: list[Match]) -> list[Match]:
     return keep
 
 
-def _second_word_index(lexicon: Lexicon) -> dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]]:
-    """The lexicon's key word -> (its one-word entries, {second word -> entries of two words or more}).
+def _file_by_second_word(key: str, eids: list[int], entries: list[Entry], frequency: dict[str, int]):
+    """The entries filed under ``key`` as (its one-word entries, {second word -> the others}).
 
     The lexicon files every entry under its rarest word; a common key ("pain", "eye", "study") holds
     hundreds of phrases, nearly all needing a word the sentence lacks. Filing them again under their
     second-rarest word lets a sentence try only the entries whose two rarest words it holds."""
-    freq = lexicon.word_frequency
-    index = {}
-    for key, eids in lexicon.by_key.items():
-        singles: list[int] = []
-        by_second: dict[str, list[int]] = {}
-        for eid in eids:
-            words = lexicon.entries[eid].words
-            if len(words) == 1:
-                singles.append(eid)
-            else:
-                second = min((w for w in words if w != key), key=lambda w: (freq.get(w, 0), w))
-                by_second.setdefault(second, []).append(eid)
-        index[key] = (tuple(singles), {w: tuple(ids) for w, ids in by_second.items()})
-    return index
+    singles: list[int] = []
+    by_second: dict[str, list[int]] = {}
+    for eid in eids:
+        words = entries[eid].words
+        if len(words) == 1:
+            singles.append(eid)
+            continue
+        second = None
+        for w in words:
+            if w != key and (second is None or (frequency.get(w, 0), w) < (frequency.get(second, 0), second)):
+                second = w
+        by_second.setdefault(second, []).append(eid)
+    return tuple(singles), {w: tuple(ids) for w, ids in by_second.items()}
