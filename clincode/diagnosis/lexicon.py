@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_fo
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "7"
+LEXICON_VERSION = "8"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -104,10 +104,18 @@ def _alternatives(term: str, level: int) -> list[str]:
     "with calculus, ureter"): forms share a stem and are alternatives, inversions do not and are
     read as one phrase (synonyms then merge "calculus, stones in" into one word).
     """
-    if " or " in term and "," not in term:  # "atrial or auricular": either word
+    if " or " in term and "," not in term:
         options = [p.strip() for p in term.split(" or ")]
-        if all(0 < len(p.split()) <= 2 for p in options):
-            return options
+        if len(options) == 2 and all(0 < len(p.split()) <= 2 for p in options):
+            left, right = options[0].split(), options[1].split()
+            # the alternatives share the other word: "lymph gland or node" is lymph gland / lymph
+            # node and "Shipyard disease or eye" is shipyard disease / shipyard eye (never "eye"
+            # alone); "ectopic or molar pregnancy" is ectopic pregnancy / molar pregnancy
+            if len(left) == 2 and len(right) == 1:
+                return [options[0], f"{left[0]} {right[0]}"]
+            if len(left) == 1 and len(right) == 2:
+                return [f"{left[0]} {right[1]}", options[1]]
+            return options  # "atrial or auricular": either word
     parts = [p.strip() for p in term.split(",") if p.strip()]
     if len(parts) <= 1:
         return parts or [term]

@@ -134,7 +134,10 @@ def load_abbreviations(path: str | Path) -> AbbreviationList:
 # "#NOF", "# left radius" (the hash means fracture), "T2DM", "N&V", "c/o", "U&Es"
 _TOKEN = re.compile(r"#[A-Za-z]+|#(?=[ \t]*[A-Za-z])|(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[/&.][A-Za-z0-9]+)*")
 _SPLIT = re.compile(r"[A-Za-z0-9]+")
-_STAGED = re.compile(r"([A-Z]{2,})(\d{1,2}[a-bA-B]?)$")
+_STAGED = re.compile(r"([A-Z]{2,})([1-5][a-bA-B]?)$")
+# CD and CA with a number are laboratory markers (CD56, CD4 count, CA 19-9, CA-125), not
+# Crohn's disease or cancer
+_MARKER = re.compile(r"(?:CD|CA|Ca)(?:\d|[ -]?\d{2})")
 
 
 def _mostly_capitals(text: str) -> bool:
@@ -206,6 +209,8 @@ def find_abbreviations(
 
     for match in _TOKEN.finditer(text):
         token, start, end = match.group(), match.start(), match.end()
+        if _MARKER.match(text, start):
+            continue
         entry = table.lookup(token)
         if entry is None and len(token) >= 4 and token.endswith("s") and token[:-1].isupper():
             entry = table.lookup(token[:-1])  # plural: "UTIs", "TIAs"

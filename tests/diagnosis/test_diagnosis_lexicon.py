@@ -93,3 +93,13 @@ def test_without_the_index_the_lexicon_falls_back_to_titles_and_synonyms(setting
     codes = {m.code for m in LexiconMatcher(lexicon).match(tokenise("acute appendicitis and COPD"))}
     assert "J44.9" in codes
     assert any((tmp_path / "cache").glob("diagnosis-lexicon-*.pickle"))  # compiled once, cached
+
+
+def test_index_or_alternatives_share_the_other_word():
+    from clincode.diagnosis.lexicon import _alternatives
+
+    # "Shipyard disease or eye" is shipyard disease / shipyard eye, never "eye" alone
+    assert _alternatives("Shipyard disease or eye", 0) == ["Shipyard disease", "Shipyard eye"]
+    assert _alternatives("lymph gland or node", 2) == ["lymph gland", "lymph node"]
+    assert _alternatives("ectopic or molar pregnancy", 2) == ["ectopic pregnancy", "molar pregnancy"]
+    assert _alternatives("atrial or auricular", 2) == ["atrial", "auricular"]

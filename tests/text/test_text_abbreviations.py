@@ -98,3 +98,11 @@ def test_bad_rows_rejected():
         parse_abbreviation_rows(["MS\tmultiple sclerosis\t\tweird\n"])
     table = parse_abbreviation_rows(["# comment\n", "XYZ\tsomething\n", "#\tfracture\n"])
     assert table.lookup("XYZ").senses[0].expansion == "something" and table.lookup("#") is not None
+
+
+def test_laboratory_markers_are_not_abbreviations():
+    # CD56 / CD4 are cluster-of-differentiation markers and CA 19-9 / CA-125 tumour markers:
+    # not Crohn's disease or cancer, even with gut or oncology words nearby
+    text = "Ileal biopsy: CD56 and CD4 positive; CA 19-9 and CA-125 raised. Known CD. Lung CA."
+    senses = [(a.text, a.expansion) for a in find_abbreviations(parse_document(text))]
+    assert senses == [("CD", "Crohn's disease"), ("CA", "cancer")]
