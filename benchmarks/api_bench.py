@@ -1,15 +1,20 @@
 """API benchmark: 20 concurrent clients on loopback reading and coding episodes.
 
-    .venv/bin/python benchmarks/api_bench.py [--clients 20] [--reads 400] [--codings 100]
-                                            [--database-url URL] [--workers 1]
+    .venv/bin/python benchmarks/api_bench.py [--clients 20] [--reads 400] [--codings 200]
+                                            [--postgres | --database-url URL] [--workers N]
+                                            [--documents-dir DIR] [--server-root DIR]
 
 Starts its own `clincode serve` on a free port against a fresh database (a temporary SQLite file
-unless --database-url is given), loads synthetic episodes built from the sample discharge
-summary, then measures:
+unless --postgres or --database-url is given), loads synthetic episodes whose documents rotate
+through the texts of --documents-dir (default: the sample discharge summary and operation note in
+samples/; e.g. ../shared/data/codiesp/dev/text_en for case-report sized texts), each made unique,
+then measures:
   read:   GET /episodes/{id}        (target p95 < 50 ms)
   coding: POST /episodes/{id}/code  (target p95 < 200 ms for a typical discharge summary)
-It prints throughput and p50/p95/p99 latencies, then stops the server. Bounded in requests and
-in time (--timeout seconds overall).
+It prints throughput and p50/p95/p99 latencies, the engine's own time per coding (from the
+responses) and the load average before and after, then stops the server. Bounded in requests and
+in time (--timeout seconds overall). --server-root runs the server from another checkout (an
+older commit's worktree) so before/after runs can be interleaved with the same client.
 """
 from __future__ import annotations
 
@@ -30,7 +35,17 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-SUMMARY = (ROOT / "samples" / "discharge_summary_cholecystitis.txt").read_text()
+SAMPLES = [ROOT / "samples" / "discharge_summary_cholecystitis.txt", ROOT / "samples" / "operation_note_hip.txt"]
+
+
+def load_documents(folder: str | None) -> list[str]:
+    """The texts the episodes rotate through: every .txt in ``folder``, else the repo's samples."""
+    paths = sorted(Path(folder).glob("*.txt")) if folder else SAMPLES
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        raise SystemExit(f"no .txt documents in {folder}")
+    return texts
 
 
 def free_port() -> int:
@@ -52,8 +67,9 @@ def nhs_numbers(n: int) -> list[str]:
     return out
 
 
-def prepare(url: str, episodes: int) -> str:
-    """Schema, a coder with a token, and ``episodes`` synthetic episodes; returns the token."""
+def prepare(url: str, episodes: int, texts: list[str]) -> str:
+    """Schema, a coder with a token, and ``episodes`` synthetic episodes, episode i with text
+    i modulo len(texts) plus its own reference line (no two documents alike); returns the token."""
     from clincode.store import Database, upgrade
     from clincode.store import services as sv
     from clincode.store.records import EpisodeRecord
@@ -68,9 +84,38 @@ def prepare(url: str, episodes: int) -> str:
                 "patient": {"nhs_number": nhs},
                 "spell": {"spell_number": f"BENCH{i:05d}", "admission_date": "2026-03-01T09:00:00+00:00",
                           "discharge_date": "2026-03-04T12:00:00+00:00"},
-                "documents": [{"text": SUMMARY + f"\nRef {i}", "doc_type": "discharge_summary"}]}))
+                "documents": [{"text": texts[i % len(texts)] + f"\nRef {i}", "doc_type": "discharge_summary"}]}))
     db.dispose()
     return token
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far (Linux /proc; empty elsewhere): the server process, its child
+    processes (uvicorn workers, engine processes), PostgreSQL's processes, this client."""
+    out = {"client": time.process_time()}
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        procs = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    raw = Path(entry.path, "stat").read_text()
+                except OSError:
+                    continue
+                comm = raw[raw.index("(") + 1:raw.rindex(")")]
+                fields = raw[raw.rindex(")") + 2:].split()
+                procs[int(entry.name)] = (comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    except (OSError, ValueError, AttributeError):
+        return {}
+    family = {server_pid}
+    grew = True
+    while grew:
+        kids = {pid for pid, (_, ppid, _) in procs.items() if ppid in family} - family
+        grew, family = bool(kids), family | kids
+    out["server"] = procs.get(server_pid, ("", 0, 0.0))[2]
+    out["server children"] = sum(procs[p][2] for p in family if p != server_pid and p in procs)
+    out["postgres"] = sum(cpu for comm, _, cpu in procs.values() if comm.startswith("postgres"))
+    return out
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -89,7 +134,7 @@ class RawClient:
         self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n".encode()
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str) -> int:
+    async def request(self, method: str, path: str) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         body = b"{}" if method == "POST" else b""
@@ -104,15 +149,15 @@ class RawClient:
                 length = int(line[15:])
         if length is None:  # the API always sends Content-Length; anything else is a server fault
             raise ConnectionError("response without Content-Length")
-        await self.reader.readexactly(length)
-        return status
+        return status, await self.reader.readexactly(length)
 
     async def close(self):
         if self.writer is not None:
             self.writer.close()
 
 
-async def phase(base: str, token: str, clients: int, total: int, make_request, deadline: float):
+async def phase(base: str, token: str, clients: int, total: int, make_request, deadline: float,
+                engine_ms: list | None = None):
     latencies: list[float] = []
     errors: dict = {}
     queue = list(range(total))
@@ -126,7 +171,7 @@ async def phase(base: str, token: str, clients: int, total: int, make_request, d
                 method, path = make_request(i)
                 t0 = time.perf_counter()
                 try:
-                    status = await client.request(method, path)
+                    status, body = await client.request(method, path)
                 except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # counted, not fatal
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                     await client.close()
@@ -135,6 +180,10 @@ async def phase(base: str, token: str, clients: int, total: int, make_request, d
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if status >= 400:
                     errors[status] = errors.get(status, 0) + 1
+                elif engine_ms is not None:
+                    at = body.find(b'"duration_ms":')
+                    if at >= 0:
+                        engine_ms.append(int(body[at + 14:body.find(b",", at)]))
         finally:
             await client.close()
 
@@ -147,13 +196,15 @@ async def phase(base: str, token: str, clients: int, total: int, make_request, d
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--reads", type=int, default=400)
-    ap.add_argument("--codings", type=int, default=100)
-    ap.add_argument("--episodes", type=int, default=100)
+    ap.add_argument("--reads", type=int, default=1000)
+    ap.add_argument("--codings", type=int, default=200)
+    ap.add_argument("--episodes", type=int, default=200)
+    ap.add_argument("--documents-dir", help="folder of .txt documents to rotate through (default: samples/)")
+    ap.add_argument("--server-root", help="run the server from this checkout (default: this one)")
     ap.add_argument("--database-url", help="an existing, empty database (default: a temporary SQLite file)")
     ap.add_argument("--postgres", action="store_true",
                     help="use a temporary schema in the PostgreSQL test database (dropped afterwards)")
-    ap.add_argument("--workers", type=int, default=1, help="server worker processes")
+    ap.add_argument("--workers", type=int, help="server worker processes (default: clincode serve's)")
     ap.add_argument("--timeout", type=float, default=300, help="stop measuring after this many seconds")
     args = ap.parse_args()
 
@@ -171,14 +222,17 @@ def main() -> int:
 
 
 def run(args, url: str, tmp) -> int:
-    token = prepare(url, args.episodes)
+    texts = load_documents(args.documents_dir)
+    load_before = os.getloadavg()[0]
+    token = prepare(url, args.episodes, texts)
     port = free_port()
     env = {**os.environ, "CLINCODE_DATABASE_URL": url}
     server_log = open(Path(tmp.name) / "server.log", "w+")
-    command = ([sys.executable, "-m", "clincode.cli"] if (ROOT / "clincode" / "cli" / "__main__.py").exists()
-               else [str(Path(sys.executable).parent / "clincode")])
-    server = subprocess.Popen(command + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=server_log)
+    server_root = Path(args.server_root).resolve() if args.server_root else ROOT
+    command = [sys.executable, "-m", "clincode.cli"]  # run from server_root: its clincode comes first on sys.path
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    server = subprocess.Popen(command + ["serve", "--host", "127.0.0.1", "--port", str(port)] + workers,
+                              env=env, cwd=server_root, stdout=subprocess.DEVNULL, stderr=server_log)
     base = f"http://127.0.0.1:{port}"
     try:
         t0 = time.monotonic()
@@ -212,11 +266,31 @@ def run(args, url: str, tmp) -> int:
             # each coding request on its own episode: two at once on one episode would rightly get 409
             ("coding", args.codings, lambda i: ("POST", f"/episodes/{ids[i % len(ids)]}/code")),
         ]:
-            lat, errors, wall = asyncio.run(phase(base, token, args.clients, total, maker, deadline))
+            engine_ms: list[int] = []
+            cpu_before = cpu_by_part(server.pid)
+            lat, errors, wall = asyncio.run(phase(base, token, args.clients, total, maker, deadline,
+                                                  engine_ms if name == "coding" else None))
+            cpu_after = cpu_by_part(server.pid)
             results[name] = {**percentiles(lat), "throughput_rps": len(lat) / wall, "errors": errors}
-        print(f"server start (engine preloaded): {startup:.1f} s; database: {url.split(':')[0]}; "
-              f"workers: {args.workers}; threads: {os.environ.get('CLINCODE_API_THREADS', 'default')}; "
-              f"clients: {args.clients}; cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
+            results[name]["cpu_ms_per_request"] = {
+                part: round((cpu_after[part] - cpu_before[part]) * 1000 / max(1, len(lat)), 2)
+                for part in cpu_after if part in cpu_before}
+            if engine_ms:
+                results[name]["engine_ms_mean"] = statistics.fmean(engine_ms)
+        sizes = [len(t) for t in texts]
+        print(f"server: {server_root}; start (engine preloaded): {startup:.1f} s; database: {url.split(':')[0]}; "
+              f"workers: {args.workers or 'default'}; threads: {os.environ.get('CLINCODE_API_THREADS', 'default')}; "
+              f"engine processes: {os.environ.get('CLINCODE_ENGINE_PROCESSES', 'default')}; "
+              f"clients: {args.clients}; cores: {os.cpu_count()}")
+        print(f"documents: {len(texts)} from {args.documents_dir or 'samples/'}, mean {statistics.fmean(sizes):.0f} "
+              f"chars; engine time per coding under load (mean, as the server measured it): "
+              f"{results['coding'].get('engine_ms_mean', float('nan')):.1f} ms; "
+              f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
+        for name in ("read", "coding"):
+            parts = results[name].get("cpu_ms_per_request") or {}
+            if parts:
+                print(f"CPU ms per {name} request: " + ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
+                      + f" (total {sum(parts.values()):.1f})")
         print(f"{'':10}{'n':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  errors  target")
         targets = {"read": 50, "coding": 200}
         for name, r in results.items():

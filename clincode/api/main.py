@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
             anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, int(threads))
         yield
+        engine_processes = getattr(app.state, "engine_processes", None)
+        if engine_processes is not None:
+            engine_processes.close()
         if own_db:
             db.dispose()
 
@@ -152,18 +155,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 def served_app() -> FastAPI:
     """What ``clincode serve`` runs (also as a uvicorn factory for ``--workers N``): the API,
-    the coders' web pages beside it when ``clincode.web`` is installed, the engine preloaded
-    unless ``CLINCODE_PRELOAD_ENGINE=0``."""
-    import os
+    the coders' web pages beside it when ``clincode.web`` is installed, the engine in
+    ``CLINCODE_ENGINE_PROCESSES`` processes of its own (default: one per core; 0: in the
+    server's threads), preloaded unless ``CLINCODE_PRELOAD_ENGINE=0``."""
+    from .engine_pool import EngineProcesses, configured_processes
 
     settings = get_settings()
     app = create_app(settings)
+    preload = os.environ.get("CLINCODE_PRELOAD_ENGINE", "1") != "0"
+    processes = configured_processes()
+    engine_processes = EngineProcesses(processes) if processes else None
+    if engine_processes is not None:
+        app.state.engine_processes = engine_processes
+        app.state.engine = lambda: engine_processes
     try:
         from ..web import mount_web
     except ImportError:  # the web package is optional for an API-only deployment
         mount_web = None
     if mount_web is not None:
-        mount_web(app, app.state.database, settings)
-    if os.environ.get("CLINCODE_PRELOAD_ENGINE", "1") != "0":
-        app.state.engine()
+        mount_web(app, app.state.database, settings, engine=engine_processes)
+    if preload:
+        if engine_processes is not None:
+            engine_processes.start()
+        else:
+            app.state.engine()
     return app

@@ -2,10 +2,14 @@
 finalise and re-open. Every change carries the episode ``version`` last read (409 if stale)."""
 from __future__ import annotations
 
+import json
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
+from ...coding import CodedEpisode
 from ...store import services as sv
 from ..deps import SessionDep, commit, needs
 from ..schemas import AcceptIn, AddCodeIn, AmendCodeIn, CodeOut, EpisodeDetail, ReopenIn, RunCodingIn, RunOut, Versioned
@@ -15,16 +19,47 @@ router = APIRouter(prefix="/episodes/{episode_id}", tags=["coding"])
 
 
 @router.post("/code", response_model=RunOut, summary="Run the coding engine and store its proposal")
-def run_engine(episode_id: int, request: Request, session: SessionDep, actor: needs("episodes:code"),
-               body: RunCodingIn | None = None) -> RunOut:
-    run = sv.run_coding(session, actor, episode_id, engine=request.app.state.engine(),
-                        expected_version=body.version if body else None)
+async def run_engine(episode_id: int, request: Request, session: SessionDep, actor: needs("episodes:code"),
+                     body: RunCodingIn | None = None) -> Response:
+    # Read what the engine needs, run the engine holding no thread, transaction or connection
+    # (in the engine processes when the server has them), then store the proposal in one short
+    # transaction that is refused if the episode changed meanwhile (sv.store_proposal).
+    job = await run_in_threadpool(_read_job, session, actor, episode_id, body.version if body else None)
+    engine = request.app.state.engine()
+    try:
+        if hasattr(engine, "code_json"):  # clincode.api.engine_pool.EngineProcesses
+            result, duration = await engine.code_json(str(episode_id), job.documents)
+        else:
+            started = time.perf_counter()
+            result = await run_in_threadpool(engine.code_episode, str(episode_id), list(job.documents))
+            duration = int((time.perf_counter() - started) * 1000)
+    except Exception as exc:  # the engine's failure must not lose the episode or leak note text
+        raise sv.EngineFailed(f"the coding engine failed on episode {episode_id}: {type(exc).__name__}") from exc
+    body_out = await run_in_threadpool(_store_run, session, actor, job, result, duration)
+    return Response(body_out, media_type="application/json")
+
+
+def _read_job(session, actor, episode_id: int, expected_version: int | None) -> sv.CodingJob:
+    # one statement, no transaction: no BEGIN/ROLLBACK round trips on PostgreSQL
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    job = sv.coding_job(session, actor, episode_id, expected_version)
+    session.close()  # the connection goes back while the engine works
+    return job
+
+
+def _store_run(session, actor, job: sv.CodingJob, result: CodedEpisode | str, duration: int) -> bytes:
+    # JSON from an engine process is stored and sent on as it came (the engine process dumped a
+    # valid CodedEpisode), not parsed into models and dumped again. Converted before any write:
+    # a wrong result stores nothing.
+    proposal = json.loads(result) if isinstance(result, str) else result.model_dump(mode="json")
+    run_id, version = sv.store_proposal(session, actor, job, proposal, duration)
     commit(session)
-    episode = sv.load_episode(session, episode_id)
-    out = RunOut(run_id=run.id, episode_id=episode_id, version=episode.version, duration_ms=run.duration_ms,
-                 proposal=run.result)
     session.close()  # give the connection back in this thread (no extra hop)
-    return out
+    if isinstance(result, str):  # RunOut's JSON, with the proposal's text spliced in unchanged
+        return (f'{{"run_id":{run_id},"episode_id":{job.episode_id},"version":{version},'
+                f'"duration_ms":{duration},"proposal":{result}}}').encode()
+    return RunOut(run_id=run_id, episode_id=job.episode_id, version=version, duration_ms=duration,
+                  proposal=proposal).model_dump_json().encode()
 
 
 @router.get("/proposal", summary="The engine's latest proposal with its evidence, rationale and suggested queries")

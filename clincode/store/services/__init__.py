@@ -8,7 +8,7 @@ to show a coder.
 """
 from ._common import ENGINE_RUNNER, INTEGRATION, SYSTEM, SYSTEM_READER, Actor, audit, require
 from .coding import (
-    EngineFailed, accept_proposal, add_code, amend_code, codes_of, finalise, finalise_problems, latest_run,
+    CodingJob, EngineFailed, accept_proposal, coding_job, store_proposal, add_code, amend_code, codes_of, finalise, finalise_problems, latest_run,
     open_queries, proposal, reject_proposal, remove_code, reopen, run_coding,
 )
 from .episodes import (
@@ -25,7 +25,7 @@ from .users import authenticate, create_user, get_user, hash_token, issue_token,
 
 __all__ = [
     "Actor", "SYSTEM", "INTEGRATION", "SYSTEM_READER", "ENGINE_RUNNER", "audit", "require",
-    "EngineFailed", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
+    "CodingJob", "EngineFailed", "coding_job", "store_proposal", "accept_proposal", "add_code", "amend_code", "codes_of", "finalise", "finalise_problems",
     "latest_run", "open_queries", "proposal", "reject_proposal", "remove_code", "reopen", "run_coding",
     "STATUSES", "WorklistFilters", "WorklistPage", "add_document", "assign_episode", "episode_label",
     "get_episode", "find_patient", "merge_patients", "ingest_record", "latest_episode_of_spell", "list_worklist", "load_episode", "worklist_counts",

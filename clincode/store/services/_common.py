@@ -52,18 +52,26 @@ def snapshot(row, fields: tuple[str, ...]) -> dict:
     return {f: jsonable(getattr(row, f)) for f in fields}
 
 
+def audit_values(
+    actor: Actor, action: str, entity: str, entity_id=None, *,
+    episode_id: int | None = None, before: dict | None = None, after: dict | None = None,
+    reason: str | None = None,
+) -> dict:
+    """One audit trail row's values (for ``audit`` and for services writing with plain INSERTs)."""
+    log.info("audit %s %s %s/%s episode=%s", actor.username, action, entity, entity_id, episode_id)
+    return dict(actor=actor.username, action=action, entity=entity,
+                entity_id=None if entity_id is None else str(entity_id), episode_id=episode_id,
+                before=jsonable(before), after=jsonable(after), reason=reason, at=utcnow())
+
+
 def audit(
     session: Session, actor: Actor, action: str, entity: str, entity_id=None, *,
     episode_id: int | None = None, before: dict | None = None, after: dict | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
-        actor=actor.username, action=action, entity=entity,
-        entity_id=None if entity_id is None else str(entity_id), episode_id=episode_id,
-        before=jsonable(before), after=jsonable(after), reason=reason, at=utcnow(),
-    )
+    event = AuditEvent(**audit_values(actor, action, entity, entity_id, episode_id=episode_id, before=before,
+                                      after=after, reason=reason))
     session.add(event)
-    log.info("audit %s %s %s/%s episode=%s", actor.username, action, entity, entity_id, episode_id)
     return event
 
 

@@ -5,18 +5,20 @@ are kept apart, so an auditor can always see what the engine said and what the c
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...classification import System, load_classifications
 from ...coding.models import CodedEpisode
 from ...coding.models import Document as EngineDocument
 from ..code_checks import check_for_episode
-from ..errors import EpisodeLocked, InvalidCode, NotFound, StoreError, ValidationFailed
-from ..models import ClinicianQuery, CodingRun, Episode, EpisodeCode, utcnow
-from ._common import Actor, audit, episode_for_change, load_episode, require, snapshot, touch
+from ..errors import EpisodeLocked, InvalidCode, NotFound, StoreError, ValidationFailed, VersionConflict
+from ..models import AuditEvent, ClinicianQuery, CodingRun, Document, Episode, EpisodeCode, utcnow
+from ._common import Actor, audit, audit_values, episode_for_change, load_episode, require, snapshot, touch
 
 _CODE_FIELDS = ("system", "position", "code", "title", "primary", "qualifies", "performed_on", "source", "assigned_by")
 
@@ -68,26 +70,117 @@ def run_coding(session: Session, actor: Actor, episode_id: int, engine=None,
     except Exception as exc:  # the engine's failure must not lose the episode or leak note text
         raise EngineFailed(f"the coding engine failed on episode {episode_id}: {type(exc).__name__}") from exc
     duration = int((time.perf_counter() - started) * 1000)
+    proposal = result.model_dump(mode="json")
     run = CodingRun(episode_id=episode.id, requested_by=actor.username, duration_ms=duration,
-                    result=result.model_dump(mode="json"), created_at=utcnow())
+                    result=proposal, created_at=utcnow())
     session.add(run)
     session.flush()
     session.execute(delete(EpisodeCode).where(EpisodeCode.episode_id == episode.id, EpisodeCode.stage == "proposed"))
     session.expire(episode, ["codes"])
-    for system, assignments in ((System.ICD10, result.diagnoses), (System.OPCS4, result.procedures)):
-        for i, a in enumerate(assignments, start=1):
-            session.add(EpisodeCode(
-                episode_id=episode.id, run_id=run.id, stage="proposed", system=system.value, position=i,
-                code=a.code, title=a.title, primary=a.primary, score=a.score,
-                evidence=[e.model_dump() for e in a.evidence], rationale=list(a.rationale),
-                qualifies=a.qualifies, source="engine", assigned_by="engine", assigned_at=run.created_at))
+    for values in _proposed_code_rows(proposal, episode.id, run.id, run.created_at):
+        session.add(EpisodeCode(**values))
     touch(episode, "proposed" if episode.status in ("uncoded", "proposed") else None)
-    audit(session, actor, "run_engine", "episode", episode.id, episode_id=episode.id, after={
-        "run_id": run.id, "diagnoses": [a.code for a in result.diagnoses],
-        "procedures": [a.code for a in result.procedures], "queries": len(result.queries)})
+    audit(session, actor, "run_engine", "episode", episode.id, episode_id=episode.id, after=_run_summary(run.id, proposal))
     session.flush()
     session.refresh(episode)
     return run
+
+
+def _proposed_code_rows(proposal: dict, episode_id: int, run_id: int, at) -> list[dict]:
+    """The proposed codes' rows from the engine's result as JSON (``CodedEpisode`` dumped)."""
+    return [dict(episode_id=episode_id, run_id=run_id, stage="proposed", system=system.value, position=i,
+                 code=a["code"], title=a.get("title", ""), primary=a.get("primary", False), score=a.get("score"),
+                 evidence=list(a.get("evidence") or []), rationale=list(a.get("rationale") or []),
+                 qualifies=a.get("qualifies"), source="engine", assigned_by="engine", assigned_at=at)
+            for system, key in ((System.ICD10, "diagnoses"), (System.OPCS4, "procedures"))
+            for i, a in enumerate(proposal.get(key) or [], start=1)]
+
+
+def _run_summary(run_id: int, proposal: dict) -> dict:
+    return {"run_id": run_id, "diagnoses": [a["code"] for a in proposal.get("diagnoses") or []],
+            "procedures": [a["code"] for a in proposal.get("procedures") or []],
+            "queries": len(proposal.get("queries") or [])}
+
+
+# --- the engine, in two short transactions (the API) ----------------------------------------
+@dataclass(frozen=True)
+class CodingJob:
+    """What the engine needs to code an episode, read before it runs: the episode's documents
+    and the version and status they were read at."""
+
+    episode_id: int
+    version: int
+    status: str
+    documents: tuple[EngineDocument, ...]
+
+
+def coding_job(session: Session, actor: Actor, episode_id: int, expected_version: int | None = None) -> CodingJob:
+    """The checks ``run_coding`` makes (permission, version, not finalised, has documents) and
+    the documents, in one read-only statement. With ``store_proposal`` this lets a server run
+    the engine with no transaction (and no database connection) open meanwhile."""
+    require(actor, "episodes:code")
+    rows = session.execute(
+        select(Episode.version, Episode.status, Document.id, Document.text, Document.doc_type)
+        .outerjoin(Document, Document.episode_id == Episode.id).where(Episode.id == episode_id)
+        .order_by(Document.id)).all()
+    if not rows:
+        raise NotFound(f"no episode {episode_id}")
+    version, status = rows[0].version, rows[0].status
+    if expected_version is not None and version != expected_version:
+        raise VersionConflict(episode_id, expected_version, version)
+    if status == "finalised":
+        raise EpisodeLocked(f"episode {episode_id} is finalised and locked: re-open it with a reason first")
+    documents = tuple(EngineDocument(id=str(r.id), text=r.text, type=r.doc_type) for r in rows if r.id is not None)
+    if not documents:
+        raise ValidationFailed(f"episode {episode_id} has no documents to code")
+    return CodingJob(episode_id, version, status, documents)
+
+
+def store_proposal(session: Session, actor: Actor, job: CodingJob, proposal: dict, duration_ms: int) -> tuple[int, int]:
+    """Store the engine's proposal (``CodedEpisode`` as JSON) for ``job`` as ``run_coding`` does:
+    the run, the proposed codes replacing the previous ones, the audit event, the episode's status
+    and version. Plain prepared INSERTs and one version-guarded UPDATE (no ORM unit of work):
+    refused (409) if the episode changed since the job was read, so a proposal is never stored
+    over documents it did not see. Returns (run id, new version); the caller commits."""
+    require(actor, "episodes:code")
+    s = _store_statements()
+    now = utcnow()
+    status = "proposed" if job.status in ("uncoded", "proposed") else job.status
+    # First, so a lost race writes nothing, and on PostgreSQL the row lock orders rival writers.
+    changed = session.execute(s["episode"], {"e_id": job.episode_id, "e_version": job.version, "e_status": status,
+                                             "e_now": now, "e_new_version": job.version + 1}).rowcount
+    if changed != 1:
+        current = session.execute(select(Episode.version, Episode.status).where(Episode.id == job.episode_id)).first()
+        if current is None:
+            raise NotFound(f"no episode {job.episode_id}")
+        if current.status == "finalised":
+            raise EpisodeLocked(f"episode {job.episode_id} is finalised and locked: re-open it with a reason first")
+        raise VersionConflict(job.episode_id, job.version, current.version)
+    run_id = session.execute(s["run"], {"episode_id": job.episode_id, "requested_by": actor.username,
+                                        "duration_ms": duration_ms, "result": proposal, "created_at": now}).scalar_one()
+    session.execute(s["clear"], {"e_id": job.episode_id})
+    rows = _proposed_code_rows(proposal, job.episode_id, run_id, now)
+    if rows:
+        session.execute(s["codes"], rows)
+    session.execute(s["audit"], audit_values(actor, "run_engine", "episode", job.episode_id, episode_id=job.episode_id,
+                                             after=_run_summary(run_id, proposal)))
+    return run_id, job.version + 1
+
+
+@lru_cache(maxsize=1)
+def _store_statements() -> dict:
+    """``store_proposal``'s statements, built once (SQLAlchemy then reuses their compiled form)."""
+    episodes, runs, codes, events = (Episode.__table__, CodingRun.__table__, EpisodeCode.__table__,
+                                     AuditEvent.__table__)
+    return {
+        "episode": update(episodes).where(episodes.c.id == bindparam("e_id"), episodes.c.version == bindparam("e_version"),
+                                          episodes.c.status != "finalised")
+        .values(status=bindparam("e_status"), updated_at=bindparam("e_now"), version=bindparam("e_new_version")),
+        "run": insert(runs).returning(runs.c.id),
+        "clear": delete(codes).where(codes.c.episode_id == bindparam("e_id"), codes.c.stage == "proposed"),
+        "codes": insert(codes),
+        "audit": insert(events),
+    }
 
 
 # --- the coder's codes ---------------------------------------------------------------------
