@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.engine = engine_factory
     app.state.token_cache = TokenCache()
     if db.url.startswith("sqlite"):
-        serialise_writes(db.sessionmaker)
+        serialise_writes(db.sessionmaker, db.engine.url.database)
 
     @app.exception_handler(StaleDataError)
     async def lost_race(request: Request, exc: StaleDataError) -> JSONResponse:
@@ -179,4 +179,9 @@ def served_app() -> FastAPI:
             engine_processes.start()
         else:
             app.state.engine()
+    # What is loaded now (the app, and the engine's tables when it runs here) lives as long as the
+    # server: keep it out of the garbage collector's full passes, which otherwise stall requests.
+    import gc
+
+    gc.freeze()
     return app

@@ -198,7 +198,10 @@ def hl7_listen(host: Annotated[str, typer.Option(help="interface to listen on")]
 def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           database_url: DatabaseUrl = None,
-          workers: Annotated[int, typer.Option(help="worker processes (each loads the coding engine)")] = 1,
+          workers: Annotated[Optional[int], typer.Option(
+              help="server worker processes (default: one per core on PostgreSQL, 1 on SQLite)")] = None,
+          engine_processes: Annotated[Optional[int], typer.Option(
+              help="coding engine processes per worker (default: cores / workers; 0: in the worker's threads)")] = None,
           preload: Annotated[bool, typer.Option(help="load the coding engine before the first request")] = True) -> None:
     """Serve the coding API (OpenAPI at /docs) and the coders' web application (/coding/)."""
     import logging
@@ -212,15 +215,26 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
         if current_revision(url) is None:
             typer.secho("error: the database has no schema: run `clincode db upgrade` first", fg="red", err=True)
             raise typer.Exit(1)
+    cores = os.cpu_count() or 1
+    if workers is None:
+        # One worker per core on a database server; one on SQLite, whose writers queue in the
+        # process (clincode/api/sqlite_writes.py) but poll SQLite's lock across processes.
+        workers = 1 if url.startswith("sqlite") else cores
     if url.startswith("sqlite") and workers > 1:
         typer.secho("note: several workers share one SQLite file; writes are serialised (PostgreSQL scales better)", err=True)
     os.environ["CLINCODE_PRELOAD_ENGINE"] = "1" if preload else "0"
+    # The engine runs in processes of its own (clincode/api/engine_pool.py): together one per core.
+    if engine_processes is not None:
+        os.environ["CLINCODE_ENGINE_PROCESSES"] = str(max(0, engine_processes))
+    elif not os.environ.get("CLINCODE_ENGINE_PROCESSES", "").strip():
+        os.environ["CLINCODE_ENGINE_PROCESSES"] = str(max(1, cores // workers))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         from ..web import PREFIX
         typer.echo(f"clincode: coders' web application at http://{host}:{port}{PREFIX}/ ; API at /docs")
     except ImportError:
         typer.echo(f"clincode: API at http://{host}:{port}/docs")
+    typer.echo(f"clincode: {workers} worker process(es), {os.environ['CLINCODE_ENGINE_PROCESSES']} engine process(es) each")
     # uvicorn's access log would print query strings (search terms can be hospital numbers):
     # clincode.api logs method, route template, status and time instead.
     if workers > 1:
