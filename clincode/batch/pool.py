@@ -15,6 +15,7 @@ a worker that is itself blocked writing a result back (the classic pipe deadlock
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import resource
@@ -70,6 +71,9 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a clear message
         conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
         return
+    # The engine's tables live as long as the worker: set them aside from the cycle collector, whose
+    # oldest-generation passes would otherwise walk every lexicon entry again while documents are coded.
+    gc.freeze()
     conn.send(("ready", time.perf_counter() - started, _peak_rss_mb()))
     while True:
         try:

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 
 def _context(parsed, sentence, start: int, end: int):
-    """(context, evidence) of a span, made once per span of a document (several codes share spans)."""
+    """(context, evidence, finding fields) of a span, made once per span of a document (several codes
+    share spans). The finding fields are what every Finding on the span repeats: its section, the five
+    context flags and the context rationale."""
     cache = _CONTEXTS.get(id(parsed))
     if cache is None or cache[0] is not parsed:
         cache = (parsed, {})
@@ -42,7 +44,9 @@ def _context(parsed, sentence, start: int, end: int):
         ctx = context_of(parsed, start, end)
         section = getattr(ctx, "section", None) or sentence.section.name
         ev = Evidence(document=parsed.document.id, start=start, end=end, text=parsed.text[start:end], section=section)
-        hit = cache[1][(start, end)] = (ctx, ev)
+        fields = (ev.section or "other", ctx.negated, ctx.uncertain, ctx.historical, ctx.family,
+                  ctx.hypothetical or getattr(ctx, "planned", False), [f"context: {t}" for t in ctx.triggers])
+        hit = cache[1][(start, end)] = (ctx, ev, fields)
     return hit
 
 
@@ -158,11 +162,11 @@ class DiagnosisFinder:
                     code = icd10.get(m.code)
                     path = m.entry.path if m.entry.source != "neoplasm" else (
                         f"{m.entry.path} ({m.behaviour}) -> {m.code}")
-                    f = self._finding(parsed, sentence, start, end, m.code, m.entry.path.split(" -> ")[0], path)
-                    f.attributes = {"kind": "lexicon", "source": m.entry.source, "n_words": len(m.positions),
-                                    "exact": m.exact, "title": code.title if code else ""}
-                    f.rationale.append(f"lexicon ({m.entry.source}): {path}")
-                    out.append(f)
+                    out.append(self._finding(
+                        parsed, sentence, start, end, m.code, m.entry.path.split(" -> ")[0], path,
+                        {"kind": "lexicon", "source": m.entry.source, "n_words": len(m.positions),
+                         "exact": m.exact, "title": code.title if code else ""},
+                        f"lexicon ({m.entry.source}): {path}"))
         return out
 
     def learned_findings(self, docs: list[TokenisedDocument], sentence_grams=None) -> list[Finding]:
@@ -192,11 +196,9 @@ class DiagnosisFinder:
             start, end = tokens[i].start, tokens[j].end
             for assoc in assocs:
                 path, why = self._learned_texts(gram, assoc)
-                f = self._finding(doc.parsed, sentence, start, end, assoc.code, gram, path)
-                f.attributes = {"kind": "learned", "ngram": gram, "precision": assoc.precision,
-                                "support": assoc.support}
-                f.rationale.append(why)
-                out.append(f)
+                out.append(self._finding(doc.parsed, sentence, start, end, assoc.code, gram, path,
+                                         {"kind": "learned", "ngram": gram, "precision": assoc.precision,
+                                          "support": assoc.support}, why))
         return out
 
     def _learned_texts(self, gram: str, assoc) -> tuple[str, str]:
@@ -232,9 +234,11 @@ class DiagnosisFinder:
             if f.code[:3] not in groups:
                 f.score = 0.0
 
-    def _finding(self, parsed, sentence, start, end, code, term, path) -> Finding:
-        ctx, ev = _context(parsed, sentence, start, end)
-        return Finding(code=code, system="icd10", term=term, evidence=ev, section=ev.section or "other",
-                       negated=ctx.negated, uncertain=ctx.uncertain, historical=ctx.historical,
-                       family=ctx.family, hypothetical=ctx.hypothetical or getattr(ctx, "planned", False),
-                       index_path=path, rationale=[f"context: {t}" for t in ctx.triggers])
+    def _finding(self, parsed, sentence, start, end, code, term, path, attributes=None, why=None) -> Finding:
+        """A diagnosis finding on ``text[start:end]``; ``why``, when given, ends its rationale."""
+        _ctx, ev, (section, negated, uncertain, historical, family, hypothetical, rationale) = _context(
+            parsed, sentence, start, end)
+        rationale = rationale + [why] if why is not None else rationale.copy()
+        return Finding(code=code, system="icd10", term=term, evidence=ev, section=section, negated=negated,
+                       uncertain=uncertain, historical=historical, family=family, hypothetical=hypothetical,
+                       index_path=path, rationale=rationale, attributes={} if attributes is None else attributes)

@@ -168,19 +168,28 @@ def _drop_subsumed(matches: list[Match]) -> list[Match]:
     """
     if len(matches) < 2:
         return matches
-    sets = [frozenset(m.positions) for m in matches]
     at: dict[int, list[int]] = {}
+    sets: dict[int, frozenset[int]] = {}  # the token sets of the matches of several words
     for j, m in enumerate(matches):
         for p in m.positions:
             at.setdefault(p, []).append(j)
+        if len(m.positions) > 1:
+            sets[j] = frozenset(m.positions)
     keep = []
     for i, m in enumerate(matches):
-        si, wi, cat = sets[i], m.entry.words, m.code[:3]
-        others = at[m.positions[0]] if len(si) == 1 else {j for p in si for j in at[p]}
-        if any((si < sets[j] or (si == sets[j] and wi < matches[j].entry.words)
-                or (matches[j].code[:3] == cat and len(sets[j]) > len(si)))
-               for j in others if j != i):
-            continue
+        wi = m.entry.words
+        if i not in sets:
+            # one word: any longer match over it holds it strictly; a one-word match on the same
+            # word is more specific only when its phrase's words include all of this one's
+            if any(j != i and (j in sets or wi < matches[j].entry.words) for j in at[m.positions[0]]):
+                continue
+        else:
+            # several words: a one-word match cannot hold them, nor be longer
+            si, cat = sets[i], m.code[:3]
+            if any((si < sj or (si == sj and wi < matches[j].entry.words)
+                    or (matches[j].code[:3] == cat and len(sj) > len(si)))
+                   for j in {j for p in m.positions for j in at[p]} if j != i and (sj := sets.get(j)) is not None):
+                continue
         keep.append(m)
     return keep
 

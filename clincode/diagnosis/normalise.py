@@ -9,8 +9,8 @@ both sides agree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..classification.spelling import canonical
 
@@ -106,23 +106,33 @@ def prime_forms(table: dict[str, tuple[str, ...]]) -> None:
         _FORMS.setdefault(word, forms)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One written word with its character offsets in the original text and its normal forms."""
+class Token(NamedTuple):
+    """One written word with its character offsets in the original text and its normal forms.
+
+    A named tuple rather than a frozen dataclass: every word of every document is one, and a tuple
+    is made in a fifth of the time (immutable and compared by value all the same)."""
 
     start: int
     end: int
     forms: tuple[str, ...]
 
 
+_new_token = tuple.__new__  # Token(start, end, forms) without the keyword-handling constructor
+
+
 def tokenise(text: str, offset: int = 0) -> list[Token]:
     """Words of ``text`` (offsets shifted by ``offset``); possessive "'s" and lone "s" are dropped."""
     out = []
+    append, known = out.append, _FORMS.get
     for m in _TOKEN.finditer(text):
         word = m.group()
-        if word in ("s", "S") and m.start() > 0 and text[m.start() - 1] in "'\u2019":
+        start = m.start()
+        if (word == "s" or word == "S") and start > 0 and text[start - 1] in "'\u2019":
             continue
-        out.append(Token(m.start() + offset, m.end() + offset, normal_forms(word)))
+        forms = known(word)
+        if forms is None:
+            forms = normal_forms(word)
+        append(_new_token(Token, (start + offset, m.end() + offset, forms)))
     return out
 
 

@@ -199,6 +199,8 @@ def find_abbreviations(
     found: list[Abbreviation] = []
 
     def emit(start: int, end: int, entry: AbbreviationEntry) -> None:
+        if codable_only and not any(s.codable for s in entry.senses):
+            return  # a test, route or service ("ECG", "BD"): no sense to choose when none is wanted
         window, in_capitals = resolver.window(parsed.sentence_index(start), start)
         if entry.english_word and in_capitals:
             return
@@ -217,7 +219,7 @@ def find_abbreviations(
         if entry is not None:
             emit(start, end, entry)
             continue
-        staged = _STAGED.match(token)
+        staged = _STAGED.match(token) if token[:2].isupper() else None  # (the test skips the regex for most words)
         if staged and (entry := table.lookup(staged.group(1))) is not None:
             emit(start, start + len(staged.group(1)), entry)  # "CKD3", "CKD4b": the stage stays in the text
             continue
@@ -229,7 +231,7 @@ def find_abbreviations(
             if rest and (entry := table.lookup(rest)) is not None:
                 emit(start + 1, end, entry)
             continue
-        if any(c in token for c in "/&."):
+        if "/" in token or "&" in token or "." in token:
             for part in _SPLIT.finditer(token):  # "T2DM/HTN"
                 entry = table.lookup(part.group())
                 if entry is not None:

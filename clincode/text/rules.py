@@ -95,10 +95,12 @@ class RuleSet:
         lowered = text[start:end].lower()
         if len(lowered) != end - start:  # a rare character whose lower case is longer ("İ")
             lowered = "".join(c.lower()[:1] for c in text[start:end])
-        for word in _WORD.finditer(lowered):
-            regexes = get(word.group())
+        # the words' offsets from the text, their lower-cased spellings from `lowered`: one word for
+        # one word, as lower-casing never makes a word character of a non-word one or the reverse
+        spans = [m.span() for m in _WORD.finditer(text, start, end)]
+        for k, regexes in enumerate(map(get, _WORD.findall(lowered))):
             if regexes is not None:
-                w_start = start + word.start()
+                w_start = spans[k][0]
                 for regex in regexes:
                     match = regex.match(text, w_start, end)
                     if match:
@@ -115,7 +117,7 @@ class RuleSet:
             if s >= covered:
                 found.extend((rule, s, -neg_e) for rule in rules)
                 covered = -neg_e
-        return found, [m.span() for m in _WORD.finditer(text, start, end)]
+        return found, spans
 
 
 def _rule_from_dict(raw: dict, position: int) -> ContextRule:
