@@ -199,7 +199,7 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           database_url: DatabaseUrl = None,
           workers: Annotated[Optional[int], typer.Option(
-              help="server worker processes (default: one per core on PostgreSQL, 1 on SQLite)")] = None,
+              help="server worker processes (default: one per core)")] = None,
           engine_processes: Annotated[Optional[int], typer.Option(
               help="coding engine processes per worker (default: cores / workers; 0: in the worker's threads)")] = None,
           preload: Annotated[bool, typer.Option(help="load the coding engine before the first request")] = True) -> None:
@@ -217,11 +217,11 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
             raise typer.Exit(1)
     cores = os.cpu_count() or 1
     if workers is None:
-        # One worker per core on a database server; one on SQLite, whose writers queue in the
-        # process (clincode/api/sqlite_writes.py) but poll SQLite's lock across processes.
-        workers = 1 if url.startswith("sqlite") else cores
+        # One per core: a worker's Python runs on one core at a time. SQLite writers of all the
+        # workers queue on one lock file (clincode/api/sqlite_writes.py).
+        workers = cores
     if url.startswith("sqlite") and workers > 1:
-        typer.secho("note: several workers share one SQLite file; writes are serialised (PostgreSQL scales better)", err=True)
+        typer.secho("note: several workers share one SQLite file; writes are queued one at a time (PostgreSQL scales better)", err=True)
     os.environ["CLINCODE_PRELOAD_ENGINE"] = "1" if preload else "0"
     # The engine runs in processes of its own (clincode/api/engine_pool.py): together one per core.
     if engine_processes is not None:

@@ -3,6 +3,7 @@ as one JSON statement, coding in two short transactions (engine in between, in p
 own), the SQLite write queue across processes, and clincode serve's defaults."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -176,7 +177,7 @@ def test_sqlite_write_lock_spans_processes(tmp_path):
 
 
 def test_serve_defaults(tmp_path, monkeypatch):
-    """One worker per core on PostgreSQL, one on SQLite; engine processes share the cores."""
+    """One worker per core; the engine processes share the cores."""
     import uvicorn
     from typer.testing import CliRunner
 
@@ -188,13 +189,17 @@ def test_serve_defaults(tmp_path, monkeypatch):
     monkeypatch.delenv("CLINCODE_ENGINE_PROCESSES", raising=False)
     monkeypatch.delenv("CLINCODE_PRELOAD_ENGINE", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # served_app runs in this process (one worker)
     url = f"sqlite:///{tmp_path / 's.db'}"
     upgrade(url)
     result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload"])
     assert result.exit_code == 0, result.output
-    assert "1 worker process(es), 4 engine process(es) each" in result.output
+    assert "4 worker process(es), 1 engine process(es) each" in result.output
+    assert calls[-1] == ("clincode.api.main:served_app", {**calls[-1][1], "workers": 4, "factory": True})
+    monkeypatch.delenv("CLINCODE_ENGINE_PROCESSES")
+    result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload", "--workers", "1"])
+    assert result.exit_code == 0 and "1 worker process(es), 4 engine process(es) each" in result.output
     assert calls[-1][1].get("workers") is None  # one worker: the app object itself
     result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload", "--workers", "2",
                                       "--engine-processes", "0"])
     assert result.exit_code == 0 and "2 worker process(es), 0 engine process(es) each" in result.output
-    assert calls[-1] == ("clincode.api.main:served_app", {**calls[-1][1], "workers": 2, "factory": True})
