@@ -15,7 +15,7 @@ from ..coding.findings import Finding
 from ..coding.models import Evidence
 from ..text import context_of
 from .features import EpisodeView, candidate_features, group_by_category
-from .doc_classifier import document_grams
+from .doc_classifier import classifier_findings, document_grams
 from .learned import kept_occurrences, ngrams
 from .lexicon import load_lexicon
 from .matcher import LexiconMatcher
@@ -144,6 +144,7 @@ class DiagnosisFinder:
         grams = None
         if self.model and self.model.doc_classifier.models:
             grams = document_grams(g for doc_grams in sentence_grams for g in doc_grams)
+            findings += classifier_findings(self, docs, sentence_grams, self.model.doc_classifier, grams, findings)
         self.score(findings, sum(len(d.parsed.text) for d in docs), grams)
         return findings
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..coding.models import Document
 from ..text import context_of, parse_document
 from .features import CorpusStats, EpisodeView, candidate_features, eligible, group_by_category, term_key
-from .doc_classifier import DocClassifier, document_grams
+from .doc_classifier import DocClassifier, classifier_findings, document_grams
 from .doc_classifier import train as train_doc_classifier
 from .finder import DiagnosisFinder, TokenisedDocument
 from .learned import kept_occurrences, mine, ngrams
@@ -101,14 +101,18 @@ def learned_findings(finder: DiagnosisFinder, d: PreparedDocument, table) -> lis
 
 
 def _doc_classifier(docs: list[PreparedDocument]) -> DocClassifier:
-    return train_doc_classifier([document_grams(d.grams) for d in docs], [set(d.gold_uk) for d in docs])
+    return train_doc_classifier([document_grams(d.grams) for d in docs], [d.gold_uk for d in docs])
 
 
 def _candidates(finder: DiagnosisFinder, d: PreparedDocument, stats: CorpusStats, table, classifier: DocClassifier):
     """(categories, feature rows) of one document under the given statistics and associations."""
-    groups = group_by_category(d.lexicon + learned_findings(finder, d, table))
+    findings = d.lexicon + learned_findings(finder, d, table)
+    grams = document_grams(d.grams)
+    if classifier.models:
+        findings += classifier_findings(finder, [d.doc], [d.grams], classifier, grams, findings)
+    groups = group_by_category(findings)
     cats = sorted(groups)
-    probabilities = classifier.probabilities(document_grams(d.grams)) if classifier.models else {}
+    probabilities = classifier.probabilities(grams) if classifier.models else {}
     episode = EpisodeView.of(groups, d.length, probabilities)
     return cats, [candidate_features(c, groups[c], stats, episode) for c in cats]
 
@@ -229,7 +233,10 @@ def predict(finder: DiagnosisFinder, model: DiagnosisModel, d: PreparedDocument)
     finder.model = model
     try:
         findings = d.lexicon + learned_findings(finder, d, model.ngrams)
-        finder.score(findings, d.length, document_grams(d.grams) if model.doc_classifier.models else None)
+        grams = document_grams(d.grams) if model.doc_classifier.models else None
+        if grams is not None:
+            findings += classifier_findings(finder, [d.doc], [d.grams], model.doc_classifier, grams, findings)
+        finder.score(findings, d.length, grams)
     finally:
         finder.model = saved
     best: dict[str, float] = {}

@@ -65,3 +65,45 @@ def test_document_classifier_weighs_ngrams_together():
     assert p({"brucella", "milk"})["A23"] > p({"milk"})["A23"]
     again = type(clf)(clf.to_json())
     assert abs(again.probabilities({"brucella"})["A23"] - clf.probabilities({"brucella"})["A23"]) < 1e-4  # JSON rounds
+
+
+def test_document_classifier_suggests_a_category_no_mention_names(finder):
+    """A category the whole record makes probable is a candidate with the strongest n-gram as its
+    evidence; one the text already names (even negated) is not suggested again."""
+    from clincode.coding import Document
+    from clincode.diagnosis.doc_classifier import classifier_findings, document_grams, train
+    from clincode.diagnosis.learned import ngrams
+    from clincode.text import parse_document
+
+    def grams_of(text):
+        tdoc = finder.tokenise(parse_document(Document(id="t", text=text)))
+        return document_grams([list(ngrams(tokens)) for _, tokens in tdoc.sentences])
+
+    docs = [grams_of("Rigors and sweats.")] * 8 + [grams_of("Rigors.")] * 4 + [grams_of("A cough.")] * 8
+    gold = [{"R50": "R50.9"}] * 8 + [{}] * 4 + [{}] * 8
+    clf = train(docs, gold, C=5.0)
+    assert clf.codes["R50"] == "R50.9"
+    assert type(clf)(clf.to_json()).codes == {"R50": "R50.9"}  # the code survives the model file
+
+    text = "Admitted unwell. She had rigors and sweats overnight."
+    tdoc = finder.tokenise(parse_document(Document(id="d1", text=text)))
+    sentence_grams = [[list(ngrams(tokens)) for _, tokens in tdoc.sentences]]
+    grams = document_grams(sentence_grams[0])
+    found = classifier_findings(finder, [tdoc], sentence_grams, clf, grams, [])
+    assert [f.code for f in found] == ["R50.9"]
+    f = found[0]
+    assert f.attributes["kind"] == "classifier" and f.attributes["probability"] >= 0.3
+    assert text[f.evidence.start:f.evidence.end] == f.evidence.text
+    assert f.evidence.text.lower() in ("rigors and sweats", "sweats")
+    assert any("document classifier" in r for r in f.rationale)
+    # the text already names the category: no second, weaker suggestion
+    import copy
+
+    other = copy.copy(f)
+    other.code, other.negated = "R50.8", True
+    named = classifier_findings(finder, [tdoc], sentence_grams, clf, grams, [other])
+    assert named == []
+    # nothing probable: nothing suggested
+    cough = finder.tokenise(parse_document(Document(id="d2", text="A dry cough.")))
+    cg = [[list(ngrams(tokens)) for _, tokens in cough.sentences]]
+    assert classifier_findings(finder, [cough], cg, clf, document_grams(cg[0]), []) == []
