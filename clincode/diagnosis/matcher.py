@@ -14,6 +14,7 @@ from .lexicon import NEOPLASM_MARK, Entry, Lexicon
 from .normalise import STOPWORDS, Token
 
 _MODIFIER_REACH = 3  # a behaviour modifier acts on a neoplasm noun at most this many words away
+_OF = frozenset({("of",), ("from",)})
 
 
 @dataclass(slots=True)
@@ -121,7 +122,11 @@ class LexiconMatcher:
             modifier = self._modifiers.get(tok.forms)
             if modifier is None:
                 continue
-            near = [p for p in behaviours if 0 < p - i <= _MODIFIER_REACH or (modifier == "insitu" and 0 < i - p <= 2)]
+            # "metastatic adenocarcinoma" is secondary; "metastasis of/from prostatic adenocarcinoma"
+            # names the primary's morphology: a modifier does not reach across "of"/"from"
+            near = [p for p in behaviours
+                    if (0 < p - i <= _MODIFIER_REACH and not any(tokens[k].forms in _OF for k in range(i + 1, p)))
+                    or (modifier == "insitu" and 0 < i - p <= 2)]
             if near:
                 p = min(near, key=lambda q: abs(q - i))
                 behaviours[p] = modifier

@@ -26,3 +26,10 @@ def test_primary_and_secondary_in_one_sentence(match_codes):
 
 def test_neoplasm_without_site_uses_the_root_row(match_codes):
     assert any(c.startswith("C80") for c in match_codes("widespread carcinoma"))
+
+
+def test_metastasis_of_a_named_primary_keeps_the_primary_malignant(match_codes):
+    # "metastatic" before the noun makes it secondary; "metastasis of ... adenocarcinoma" does not
+    codes = match_codes("Metastasis of prostatic adenocarcinoma in the right maxillary sinus")
+    assert "C61" in codes and "C79.8" not in codes
+    assert "C78.7" in match_codes("metastatic adenocarcinoma of the liver")
