@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_fo
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "8"
+LEXICON_VERSION = "9"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -106,6 +106,10 @@ def _alternatives(term: str, level: int) -> list[str]:
     """
     if " or " in term and "," not in term:
         options = [p.strip() for p in term.split(" or ")]
+        if len(options) == 2 and options[0].endswith("-") and "-" in options[1]:
+            # "Broad- or floating-betalipoproteinemia": the first is a prefix of the second's stem
+            stem = options[1].split("-", 1)[1]
+            return [options[0] + stem, options[1]]
         if len(options) == 2 and all(0 < len(p.split()) <= 2 for p in options):
             left, right = options[0].split(), options[1].split()
             # the alternatives share the other word: "lymph gland or node" is lymph gland / lymph
@@ -128,7 +132,8 @@ def _alternatives(term: str, level: int) -> list[str]:
     return [" ".join(parts)]
 
 
-_NOT_PHRASES = frozenset(tuple(term_words(r[0])[0]) for r in _read_tsv("not_phrases.tsv"))
+# each row's words (the set of each word's normal forms, in any order): one word or a short anatomical phrase
+_NOT_PHRASES = frozenset(frozenset(tuple(forms) for forms in term_words(r[0])) for r in _read_tsv("not_phrases.tsv"))
 
 # the Table of Neoplasms' columns as clincode.classification.index names them -> as the matcher does
 _BEHAVIOUR = {"malignant_primary": "malignant", "malignant_secondary": "secondary", "in_situ": "insitu",
@@ -181,7 +186,7 @@ def _add_index(builder: _Builder, index) -> dict[str, str]:
         uk = builder.uk(code)
         if uk and (adds_words or entry.level == 0):  # "specified NEC" adds no words: not a phrase
             for opt in distinct:
-                if not (len(opt) == 1 and opt[0] in _NOT_PHRASES):
+                if frozenset(tuple(forms) for forms in opt) not in _NOT_PHRASES:
                     builder.add(opt, uk, "index", f"{path} -> {uk}")
         if entry.level == 0:
             behaviour = _behaviour_of_reference(entry.see) or _behaviour_of_reference(entry.see_also)

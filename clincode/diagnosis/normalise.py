@@ -120,6 +120,10 @@ class Token(NamedTuple):
 _new_token = tuple.__new__  # Token(start, end, forms) without the keyword-handling constructor
 
 
+_METASTASIS, _SECONDARY_TO = ("metastasis",), ("secondary to",)
+_TO_FOLLOWS = re.compile(r"\s+to\b", re.I)
+
+
 def tokenise(text: str, offset: int = 0) -> list[Token]:
     """Words of ``text`` (offsets shifted by ``offset``); possessive "'s" and lone "s" are dropped."""
     out = []
@@ -132,6 +136,8 @@ def tokenise(text: str, offset: int = 0) -> list[Token]:
         forms = known(word)
         if forms is None:
             forms = normal_forms(word)
+        if forms == _METASTASIS and word.lower() == "secondary" and _TO_FOLLOWS.match(text, m.end()):
+            forms = _SECONDARY_TO  # "renal failure secondary to sepsis" names a cause, not a metastasis
         append(_new_token(Token, (start + offset, m.end() + offset, forms)))
     return out
 

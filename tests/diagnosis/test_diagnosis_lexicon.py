@@ -103,3 +103,15 @@ def test_index_or_alternatives_share_the_other_word():
     assert _alternatives("lymph gland or node", 2) == ["lymph gland", "lymph node"]
     assert _alternatives("ectopic or molar pregnancy", 2) == ["ectopic pregnancy", "molar pregnancy"]
     assert _alternatives("atrial or auricular", 2) == ["atrial", "auricular"]
+
+
+def test_secondary_to_names_a_cause_not_a_metastasis(match_codes):
+    codes = match_codes("Acute renal failure secondary to diabetes")
+    assert not any(c.startswith(("C79", "E13")) for c in codes)
+    assert "C78.7" in match_codes("secondary tumours in the liver")
+
+
+def test_anatomical_phrases_listed_as_not_phrases(match_codes):
+    # "Loop, intestine - see Volvulus": bowel loops on a scan are anatomy
+    assert not any(c.startswith("K56") for c in match_codes("dilated intestinal loops on CT"))
+    assert any(c.startswith("K56.2") for c in match_codes("volvulus of the sigmoid"))
