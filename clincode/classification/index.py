@@ -209,17 +209,20 @@ def load_index(settings: Settings | None = None) -> AlphabeticIndex:
     return _load_index(Path(settings.index_dir), icd10, settings.cache_dir)
 
 
+def index_sources(index_dir: Path, icd10: ClassificationTable) -> list:
+    """Everything the cached index is built from (a cache derived from the index keys on these too)."""
+    sources = [index_dir / n for n in ("index.csv", "external_causes.csv", "neoplasms.csv", "drugs.csv")]
+    return sources + list(icd10.source_files) + _mapping_files() + [f"mapped-to:{icd10.source}"]
+
+
 @lru_cache(maxsize=4)
 def _load_index(index_dir: Path, icd10: ClassificationTable, cache_dir: Path | None) -> AlphabeticIndex:
-    sources = [index_dir / n for n in ("index.csv", "external_causes.csv", "neoplasms.csv", "drugs.csv")]
+    sources = index_sources(index_dir, icd10)
     if not sources[0].is_file():
         raise FileNotFoundError(f"{sources[0]} not found: is CLINCODE_INDEX_DIR right?")
     # Cached as plain tuples: they unpickle ~10x faster than NamedTuples (no Python-level
     # __new__ per entry); tuple.__new__ then makes them IndexEntry again at C speed.
-    raw = cached(
-        "icd10cm-index", sources + list(icd10.source_files) + _mapping_files() + [f"mapped-to:{icd10.source}"],
-        cache_dir, lambda: [tuple(e) for e in build_entries(index_dir, icd10)],
-    )
+    raw = cached("icd10cm-index", sources, cache_dir, lambda: [tuple(e) for e in build_entries(index_dir, icd10)])
     entries = list(map(partial(tuple.__new__, IndexEntry), raw))
     return AlphabeticIndex(entries)
 

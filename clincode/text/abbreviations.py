@@ -209,8 +209,14 @@ def find_abbreviations(
             return
         found.append(Abbreviation(start, end, text[start:end], sense.expansion, confidence, others, sense.codable))
 
+    # a lower-case word that is not itself listed can be nothing below (no plural of capitals, no
+    # stage, no "#", no "/" "&" "."): most words of a document leave after one set look-up
+    listed = table.entries.keys() | table.folded.keys()
     for match in _TOKEN.finditer(text):
-        token, start, end = match.group(), match.start(), match.end()
+        token = match.group()
+        if token.islower() and token not in listed and token.isalnum():
+            continue
+        start, end = match.start(), match.end()
         if _MARKER.match(text, start):
             continue
         entry = table.lookup(token)

@@ -79,9 +79,25 @@ class RuleSet:
     special: re.Pattern | None  # pattern rules and literals starting with punctuation ("?", ";")
     # group name -> the rules sharing that trigger text ("likely" is both a FORWARD and a BACKWARD rule)
     _by_group: dict[str, tuple[ContextRule, ...]]
+    # the characters a `special` match can start with ("," ";" "?" ...), when known: `special` is then
+    # tried only where one stands instead of at every character
+    special_start: re.Pattern | None = None
 
     def rules_for(self, match: re.Match) -> tuple[ContextRule, ...]:
         return self._by_group[match.lastgroup]
+
+    def special_matches(self, text: str, start: int, end: int) -> list[re.Match]:
+        """``special.finditer(text, start, end)``, trying ``special`` only where one of the characters
+        its matches start with stands (a match always consumes one: none is empty)."""
+        if self.special_start is None:
+            return list(self.special.finditer(text, start, end))
+        found, resume = [], start
+        for c in self.special_start.finditer(text, start, end):
+            at = c.start()
+            if at >= resume and (match := self.special.match(text, at, end)):
+                found.append(match)
+                resume = match.end()  # as finditer: the next search starts where this match ended
+        return found
 
     def matches(
         self, text: str, start: int, end: int
@@ -106,7 +122,7 @@ class RuleSet:
                     if match:
                         candidates.append((w_start, -match.end(), by_group[match.lastgroup]))
         if self.special is not None:
-            for match in self.special.finditer(text, start, end):
+            for match in self.special_matches(text, start, end):
                 candidates.append((match.start(), -match.end(), by_group[match.lastgroup]))
         if not candidates:
             return [], []
@@ -197,7 +213,49 @@ def build_rule_set(data: dict) -> RuleSet:
             regexes.append(re.compile("|".join(word_led[word]), re.IGNORECASE))
         by_first_word[word] = tuple(regexes)
     special_regex = re.compile("|".join(special), re.IGNORECASE) if special else None
-    return RuleSet(rules, default_max_scope, by_first_word, special_regex, by_group)
+    starts = _first_characters(special_regex) if special_regex is not None else None
+    special_start = re.compile("[" + "".join(re.escape(c) for c in sorted(starts)) + "]") if starts else None
+    return RuleSet(rules, default_max_scope, by_first_word, special_regex, by_group, special_start)
+
+
+def _first_characters(regex: re.Pattern) -> frozenset[str] | None:
+    """Every character a match of ``regex`` can start with, or None when that is not plainly known.
+
+    Known only when each alternative's first consumed item is a character without case (",", "?",
+    ";", ")") or a set of them, possibly repeated at least once, after look-arounds; every match then
+    consumes at least that one character."""
+    from re import _parser
+
+    def first(items) -> frozenset[str] | None:
+        for op, av in items:
+            name = str(op)
+            if name in ("ASSERT", "ASSERT_NOT", "AT"):
+                continue  # consumes nothing: the next item holds the first character
+            if name == "LITERAL":
+                return _uncased(chr(av))
+            if name == "IN":
+                if any(str(o) != "LITERAL" for o, _ in av):
+                    return None
+                chars = [_uncased(chr(v)) for _, v in av]
+                return None if None in chars else frozenset().union(*chars)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                return first(av[2]) if av[0] >= 1 else None
+            if name in ("SUBPATTERN", "ATOMIC_GROUP"):
+                return first(av[-1] if name == "SUBPATTERN" else av)
+            if name == "BRANCH":
+                options = [first(branch) for branch in av[1]]
+                return None if not options or None in options else frozenset().union(*options)
+            return None
+        return None  # nothing consumed: may match empty text
+
+    try:
+        return first(_parser.parse(regex.pattern, regex.flags).data)
+    except Exception:  # noqa: BLE001 - an internal parser that changed: scan every character
+        return None
+
+
+def _uncased(c: str) -> frozenset[str] | None:
+    return frozenset(c) if c.lower() == c == c.upper() and c.casefold() == c and not c.isalnum() else None
 
 
 def load_context_rules(path: str | Path | None = None) -> RuleSet:
