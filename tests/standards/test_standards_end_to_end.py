@@ -53,3 +53,17 @@ def test_rule_out_leaves_the_symptom_primary(engine):
     ep = _code(engine, text)
     assert ep.primary_diagnosis.code == "R51"
     assert not any(d.code.startswith(("M31", "I77")) for d in ep.diagnoses)
+
+
+def test_mandatory_comorbidity_named_by_the_clinician_is_coded_whatever_its_learned_score(engine):
+    # the learned scorer never saw UK B24 right (CodiEsp's coders use CM B20), yet HIV is on the
+    # national always-code list: named in the clinician's words, it is coded
+    text = ("DIAGNOSIS: Community-acquired pneumonia.\n"
+            "PAST MEDICAL HISTORY: HIV on antiretrovirals.\n"
+            "SOCIAL HISTORY: Mobilises with walking aids.")
+    ep = _code(engine, text)
+    codes = [d.code for d in ep.diagnoses]
+    assert "B24" in codes
+    b24 = next(d for d in ep.diagnoses if d.code == "B24")
+    assert [ev.text for ev in b24.evidence] == ["HIV"]  # not "aids": walking aids are not AIDS
+    assert ep.primary_diagnosis.code != "B24"

@@ -155,10 +155,15 @@ def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
 
     Standard: WHO ICD-10 Volume 2, 4.4.1 (only the conditions documented by the clinician are coded).
     """
-    if f.attributes.get("kind") == "learned":
+    if f.attributes.get("kind") in ("learned", "classifier"):
         return False, "a learned word association, not a documented condition"
     threshold = f.attributes.get("threshold")
     if threshold is not None and f.score < threshold:
+        if f.attributes.get("kind") == "lexicon" and (found := comorbidity(f.code)) and found[1] == "mandatory":
+            # a comorbidity on the national always-code list, named in the clinician's words, is
+            # coded whatever the learned score says (the scorer learned from another country's coding:
+            # CodiEsp's coders use ICD-10-CM B20 for any HIV disease, so it never saw UK B24 right)
+            return None
         return False, f"scored {f.score:.2f}, below the finder's cut-off {threshold:.2f}"
     return None
 
@@ -166,7 +171,7 @@ def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
 def weak_but_documented(f: Finding, why: str, episode: DiagnosisEpisode) -> bool:
     """Whether an excluded finding was left out only for its low finder score: a lexicon match of
     the patient's current condition that every other rule lets through."""
-    if not why.startswith("scored ") or f.attributes.get("kind") == "learned":
+    if not why.startswith("scored ") or f.attributes.get("kind") in ("learned", "classifier"):
         return False
     if f.negated or f.family or f.hypothetical or f.historical or f.system not in ("icd10", "ICD10", "icd-10"):
         return False
