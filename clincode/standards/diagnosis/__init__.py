@@ -23,6 +23,7 @@ from .chapters import (
     smoking_is_tobacco_use_unless_harm_is_stated,
 )
 from .comorbidities import apply_history_status_policy, code_current_smoking, code_long_term_drug_therapy
+from .devices import device_complications_from_text
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import (
     complications_of_care_need_cause,
@@ -60,6 +61,7 @@ DIAGNOSIS_RULES = (
     code_current_smoking,  # Z72.0
     alternatives_code_first,  # "A versus B" -> A (MB5)
     one_code_per_mention,
+    device_complications_from_text,  # "Septic total knee arthroplasty" -> T84.5 (T82-T85 by device and type)
     preoperative_diagnosis_superseded,
     histology_confirms,
     diabetes_type_must_be_documented,
