@@ -167,8 +167,9 @@ def check_sex(code: Code, sex: str, metadata=None) -> list[Failure]:
     word = {"M": "male", "F": "female"}
     if metadata is not None and metadata.sex and metadata.sex != sex:
         return [Failure("sex", f"{code.code} is for {word[metadata.sex]} patients only (TRUD release); patient is {word[sex]}")]
+    system, key = code.system.value, code.key  # (read once: this runs for every code of every episode)
     for rule in load_sex_rules():
-        if rule.system == code.system.value and code.key in rule.codes and rule.sex != sex:
+        if rule.system == system and key in rule.codes and rule.sex != sex:
             return [Failure("sex", f"{code.code} is for {word[rule.sex]} patients only ({rule.why}); "
                                    f"patient is {word[sex]}")]
     return []
@@ -183,8 +184,9 @@ def check_age(code: Code, age: int, metadata=None) -> list[Failure]:
                 metadata.max_age is not None and age > metadata.max_age):
             return [Failure("age", f"{code.code} is limited to ages {_span(metadata.min_age, metadata.max_age)} "
                                    f"(TRUD release); patient is {age}")]
+    system, key = code.system.value, code.key
     for rule in load_age_rules():
-        if rule.system != code.system.value or code.key not in rule.codes:
+        if rule.system != system or key not in rule.codes:
             continue
         if (rule.min_age is not None and age < rule.min_age) or (rule.max_age is not None and age > rule.max_age):
             return [Failure("age", f"{code.code}: {rule.why} (expected age {_span(rule.min_age, rule.max_age)}); "

@@ -52,7 +52,11 @@ class LexiconMatcher:
         behaviours: dict[int, str] = {}
         for i, tok in enumerate(tokens):
             for form in tok.forms:
-                form_pos.setdefault(form, []).append(i)
+                places = form_pos.get(form)
+                if places is None:
+                    form_pos[form] = [i]
+                else:
+                    places.append(i)
             noun = self._morphology.get(tok.forms)
             if noun is not None:
                 form_pos.setdefault(NEOPLASM_MARK, []).append(i)
