@@ -87,7 +87,10 @@ def tokenise(text: str) -> list[Token]:
 
 
 def term_key(term: str) -> str:
-    return " ".join(t.norm for t in tokenise(term))
+    if "(" in term:  # may restate an abbreviation in brackets: tokenise drops it
+        return " ".join(t.norm for t in tokenise(term))
+    # the same words as tokenise, without making tokens (every lexicon term is keyed at load)
+    return " ".join(n for n in map(normalise_token, _TOKEN.findall(term)) if n not in _FILLER)
 
 
 @dataclass(slots=True)
