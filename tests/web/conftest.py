@@ -26,6 +26,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def port_finder():
+    """``free_port`` for the other web test modules that start a server of their own."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def web_server(settings):
     """(base_url, database, tokens by username, episode ids) of a running web application."""
     import uvicorn

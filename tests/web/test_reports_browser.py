@@ -4,7 +4,6 @@ Screenshots go to test-artifacts/web/reports-*.png."""
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from datetime import date, timedelta
@@ -14,14 +13,8 @@ import pytest
 TODAY = date(2026, 11, 25)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def reports_server(settings):
+def reports_server(settings, port_finder):
     """(base url, tokens) of a web application over generated episodes with known figures:
     3 outstanding (1 past the national deadline), 2 with data-quality problems."""
     import uvicorn
@@ -45,7 +38,7 @@ def reports_server(settings):
             ("amira.shah", "coder", "Amira Shah"), ("tom.reed", "senior_coder", "Tom Reed"),
             ("alex.audit", "auditor", "Alex Auditor"), ("mo.manager", "coding_manager", "Mo Manager"))}
         app = create_web_app(db, settings, today=lambda: TODAY)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port_finder(), log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.time() + 20
