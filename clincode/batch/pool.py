@@ -56,6 +56,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+_REFREEZE_AFTER = frozenset({20, 200})  # documents coded
+
+
 def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) -> None:
     """Runs in the worker process: load the engine once, then code what the pipe brings."""
     # Ctrl-C and a scheduler's SIGTERM reach the whole process group: the parent decides when to
@@ -75,6 +78,7 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
     # oldest-generation passes would otherwise walk every lexicon entry again while documents are coded.
     gc.freeze()
     conn.send(("ready", time.perf_counter() - started, _peak_rss_mb()))
+    coded = 0
     while True:
         try:
             batch = conn.recv()
@@ -85,6 +89,12 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
         for seq, doc_id, text in batch:
             t0, c0 = time.perf_counter(), time.process_time()
             line, failure = outcome.code_document(engine, doc_id, text, all_findings, max_bytes)
+            coded += 1
+            if coded in _REFREEZE_AFTER:
+                # what the first documents loaded and cached (rule tables, the model's libraries, word
+                # forms) lives as long as the worker too: set it aside as well, garbage collected first
+                gc.collect()
+                gc.freeze()
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             try:
                 conn.send(("done", seq, line, failure, seconds, cpu, _peak_rss_mb()))

@@ -216,9 +216,10 @@ def _file_by_second_word(key: str, eids: list[int], entries: list[Entry], freque
         if len(words) == 1:
             singles.append(eid)
             continue
-        second = None
-        for w in words:
-            if w != key and (second is None or (frequency.get(w, 0), w) < (frequency.get(second, 0), second)):
-                second = w
+        if len(words) == 2:
+            first, other = words
+            second = other if first == key else first
+        else:
+            second = min((w for w in words if w != key), key=lambda w: (frequency.get(w, 0), w))
         by_second.setdefault(second, []).append(eid)
     return tuple(singles), {w: tuple(ids) for w, ids in by_second.items()}
