@@ -59,6 +59,14 @@ def _cleanup_limiter() -> anyio.CapacityLimiter:
     return _CLEANUP[0]
 
 
+async def in_api_thread(request: Request, fn, *args):
+    """Run ``fn(*args)`` on the API's own few threads (``app.state.api_limiter``, made at
+    start-up; anyio's default pool when the app was not started, e.g. a TestClient without
+    ``with``). ``fn`` must end its own transaction: nothing it holds may need another of these
+    threads to finish (a SQLite writer commits in the same call)."""
+    return await anyio.to_thread.run_sync(fn, *args, limiter=getattr(request.app.state, "api_limiter", None))
+
+
 def _discard(session: Session) -> None:
     session.rollback()  # anything a route did not commit is discarded
     session.close()

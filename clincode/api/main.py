@@ -11,6 +11,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -53,6 +54,12 @@ class RequestLog:
                      status[0], (time.perf_counter() - started) * 1000)
 
 
+def api_threads() -> int:
+    """``CLINCODE_API_THREADS``, default two per core and at least 4."""
+    value = os.environ.get("CLINCODE_API_THREADS", "").strip()
+    return max(1, int(value)) if value else max(4, 2 * (os.cpu_count() or 1))
+
+
 def api_routes(app: FastAPI) -> list[tuple[str, set[str], object]]:
     """Every (path, methods, route) of the app, with included routers flattened
     (FastAPI >= 0.160 keeps included routers as one lazy entry in ``app.routes``)."""
@@ -75,13 +82,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        threads = os.environ.get("CLINCODE_API_THREADS")
-        if threads:
-            # Fewer worker threads queue requests first come, first served instead of letting
-            # many threads contend for the GIL (anyio's default is 40).
-            import anyio.to_thread
-
-            anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, int(threads))
+        # The hot routes' database work (reading an episode, the two steps of a coding) runs on
+        # a few threads of its own: few threads serve first come, first served instead of
+        # contending for the GIL (anyio's default pool, 40 threads, stays for everything else,
+        # e.g. the web pages, whose sessions need a thread from it to commit).
+        app.state.api_limiter = anyio.CapacityLimiter(api_threads())
         yield
         engine_processes = getattr(app.state, "engine_processes", None)
         if engine_processes is not None:

@@ -203,3 +203,25 @@ def test_serve_defaults(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload", "--workers", "2",
                                       "--engine-processes", "0"])
     assert result.exit_code == 0 and "2 worker process(es), 0 engine process(es) each" in result.output
+
+
+def test_api_threads_setting(monkeypatch, settings, db, tokens):
+    """The hot routes' own thread pool: CLINCODE_API_THREADS, else two per core and at least 4;
+    made when the app starts and used by GET /episodes/{id}."""
+    from clincode.api import create_app
+    from clincode.api.main import api_threads
+
+    from .test_api_workflow import auth, ingest_samples
+
+    monkeypatch.delenv("CLINCODE_API_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert api_threads() == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert api_threads() == 16
+    monkeypatch.setenv("CLINCODE_API_THREADS", "3")
+    assert api_threads() == 3
+    app = create_app(settings=settings, database=db)
+    with TestClient(app) as c:
+        assert app.state.api_limiter.total_tokens == 3
+        eid = ingest_samples(c, tokens)
+        assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["id"] == eid

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ...coding import CodedEpisode
 from ...store import services as sv
-from ..deps import SessionDep, commit, needs
+from ..deps import SessionDep, commit, in_api_thread, needs
 from ..schemas import AcceptIn, AddCodeIn, AmendCodeIn, CodeOut, EpisodeDetail, ReopenIn, RunCodingIn, RunOut, Versioned
 from .episodes import episode_detail
 
@@ -24,7 +24,7 @@ async def run_engine(episode_id: int, request: Request, session: SessionDep, act
     # Read what the engine needs, run the engine holding no thread, transaction or connection
     # (in the engine processes when the server has them), then store the proposal in one short
     # transaction that is refused if the episode changed meanwhile (sv.store_proposal).
-    job = await run_in_threadpool(_read_job, session, actor, episode_id, body.version if body else None)
+    job = await in_api_thread(request, _read_job, session, actor, episode_id, body.version if body else None)
     engine = request.app.state.engine()
     try:
         if hasattr(engine, "code_json"):  # clincode.api.engine_pool.EngineProcesses
@@ -35,7 +35,7 @@ async def run_engine(episode_id: int, request: Request, session: SessionDep, act
             duration = int((time.perf_counter() - started) * 1000)
     except Exception as exc:  # the engine's failure must not lose the episode or leak note text
         raise sv.EngineFailed(f"the coding engine failed on episode {episode_id}: {type(exc).__name__}") from exc
-    body_out = await run_in_threadpool(_store_run, session, actor, job, result, duration)
+    body_out = await in_api_thread(request, _store_run, session, actor, job, result, duration)
     return Response(body_out, media_type="application/json")
 
 

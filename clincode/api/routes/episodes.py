@@ -5,11 +5,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from ...store import services as sv
 from ...store.models import Episode
-from ..deps import SessionDep, commit, needs
+from ..deps import SessionDep, commit, in_api_thread, needs
 from ..views import episode_json, episode_view
 from ..schemas import AssignIn, AuditOut, CodeOut, EpisodeDetail, EpisodeSummary, QueryOut, WorklistOut
 
@@ -48,7 +47,7 @@ async def read_episode(episode_id: int, request: Request, actor: needs("episodes
     # One thread hop, and the JSON made there: a sync route with a response model would take a
     # second hop just to validate the response (FastAPI runs that in the thread pool too). No
     # session dependency either: each dependency costs FastAPI work on every request.
-    body = await run_in_threadpool(_episode_body, request.app.state.database, actor, episode_id)
+    body = await in_api_thread(request, _episode_body, request.app.state.database, actor, episode_id)
     return Response(body, media_type="application/json")
 
 
