@@ -8,6 +8,7 @@ returned too, flagged, for the coding standards to see.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import dataclass
 
@@ -64,10 +65,13 @@ def tokenise_document(parsed, vocabulary=frozenset()) -> TokenisedDocument:
     (clincode.text resolves ambiguous ones such as MS or PE from context), so "paroxysmal AF" meets
     "Fibrillation > atrial > paroxysmal" and the evidence stays on the abbreviation as written."""
     expansions = _abbreviation_forms(parsed)
+    starts = sorted(expansions)
     sentences = []
     for s in parsed.sentences:
-        tokens = _join_hyphenated(tokenise(s.text, s.start), parsed.text, vocabulary)
-        if expansions:
+        tokens = tokenise(s.text, s.start)
+        if "-" in s.text:  # (a join needs a hyphen between two words of the sentence)
+            tokens = _join_hyphenated(tokens, parsed.text, vocabulary)
+        if expansions and bisect.bisect_left(starts, s.start) < bisect.bisect_left(starts, s.end):
             tokens = [Token(t.start, t.end, expansions[t.start]) if t.start in expansions else t for t in tokens]
         sentences.append((s, tokens))
     return TokenisedDocument(parsed, sentences)
