@@ -9,6 +9,7 @@ returned too, flagged, for the coding standards to see.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -52,6 +53,12 @@ def _context(parsed, sentence, start: int, end: int):
 
 
 _CONTEXTS: dict[int, tuple] = {}
+
+# The fields of Finding in the order _finding passes them by position; any other order (a field added
+# or moved) falls back to keywords.
+_FINDING_FIELDS = ("code", "system", "term", "evidence", "section", "negated", "uncertain", "historical",
+                   "family", "hypothetical", "score", "index_path", "rationale", "supplementary", "attributes")
+_FINDING_IN_ORDER = tuple(f.name for f in dataclasses.fields(Finding)) == _FINDING_FIELDS
 
 
 @dataclass
@@ -244,6 +251,10 @@ class DiagnosisFinder:
         _ctx, ev, (section, negated, uncertain, historical, family, hypothetical, rationale) = _context(
             parsed, sentence, start, end)
         rationale = rationale + [why] if why is not None else rationale.copy()
+        attributes = {} if attributes is None else attributes
+        if _FINDING_IN_ORDER:  # positional: a third of the time of keywords, a few hundred times a document
+            return Finding(code, "icd10", term, ev, section, negated, uncertain, historical, family, hypothetical,
+                           0.5, path, rationale, [], attributes)
         return Finding(code=code, system="icd10", term=term, evidence=ev, section=section, negated=negated,
                        uncertain=uncertain, historical=historical, family=family, hypothetical=hypothetical,
-                       index_path=path, rationale=rationale, attributes={} if attributes is None else attributes)
+                       index_path=path, rationale=rationale, attributes=attributes)
