@@ -51,12 +51,13 @@ class DocClassifier:
                 + ([self.codes[cat]] if cat in self.codes else [])
                 for cat, m in sorted(self.models.items())}
 
-    def suggestions(self, grams: set[str], present) -> list[tuple[str, str, float]]:
-        """(category, code, probability) of the probable categories not in ``present``."""
+    def suggestions(self, grams: set[str], present, probabilities: dict[str, float] | None = None) -> list[tuple[str, str, float]]:
+        """(category, code, probability) of the probable categories not in ``present``
+        (``probabilities``: every category's, when the caller has them already)."""
         if not self.codes:
             return []
         out = []
-        for cat, p in sorted(self.probabilities(grams).items()):
+        for cat, p in sorted((probabilities if probabilities is not None else self.probabilities(grams)).items()):
             if p >= CANDIDATE_PROBABILITY and cat not in present and cat in self.codes:
                 out.append((cat, self.codes[cat], p))
         return out
@@ -117,12 +118,13 @@ def train(doc_grams: list[set[str]], gold: list, C: float = 0.3) -> DocClassifie
     return DocClassifier(models)
 
 
-def classifier_findings(finder, docs, sentence_grams, classifier: DocClassifier, grams: set[str], findings) -> list:
+def classifier_findings(finder, docs, sentence_grams, classifier: DocClassifier, grams: set[str], findings,
+                        probabilities: dict[str, float] | None = None) -> list:
     """A finding for each category the document classifier finds probable that no other finding
     names (negated or not: a category the text rules out is not suggested)."""
     present = {f.code[:3] for f in findings}
     out = []
-    for cat, code, p in classifier.suggestions(grams, present):
+    for cat, code, p in classifier.suggestions(grams, present, probabilities):
         best = None
         for d, doc in enumerate(docs):
             hit = classifier.strongest(cat, sentence_grams[d])

@@ -152,11 +152,14 @@ class DiagnosisFinder:
         # every sentence's n-grams once: the learned associations and the document classifiers share them
         sentence_grams = [[list(ngrams(tokens)) for _, tokens in d.sentences] for d in docs] if self.model else None
         findings = self.lexicon_findings(docs) + self.learned_findings(docs, sentence_grams)
-        grams = None
+        grams = probabilities = None
         if self.model and self.model.doc_classifier.models:
             grams = document_grams(g for doc_grams in sentence_grams for g in doc_grams)
-            findings += classifier_findings(self, docs, sentence_grams, self.model.doc_classifier, grams, findings)
-        self.score(findings, sum(len(d.parsed.text) for d in docs), grams)
+            if self.model.doc_classifier.codes:  # every category's probability once: suggestions and features
+                probabilities = self.model.doc_classifier.probabilities(grams)
+            findings += classifier_findings(self, docs, sentence_grams, self.model.doc_classifier, grams, findings,
+                                            probabilities)
+        self.score(findings, sum(len(d.parsed.text) for d in docs), grams, probabilities)
         return findings
 
     def tokenise(self, parsed) -> TokenisedDocument:
@@ -225,14 +228,17 @@ class DiagnosisFinder:
                 f"(precision {assoc.precision:.2f} in {assoc.support} training documents)"))
         return hit[1]
 
-    def score(self, findings: list[Finding], doc_length: int, grams: set[str] | None = None) -> None:
-        """Score every finding with its category's probability (the best mention of it first)."""
+    def score(self, findings: list[Finding], doc_length: int, grams: set[str] | None = None,
+              probabilities: dict[str, float] | None = None) -> None:
+        """Score every finding with its category's probability (the best mention of it first).
+        ``probabilities``: the document classifiers' (every category's), when already computed."""
         if not self.model:
             for f in findings:
                 f.score = 0.5 if f.attributes.get("kind") == "lexicon" else 0.3
             return
         groups = group_by_category(findings)
-        probabilities = self.model.doc_classifier.probabilities(grams, groups) if grams else {}
+        if probabilities is None:
+            probabilities = self.model.doc_classifier.probabilities(grams, groups) if grams else {}
         episode = EpisodeView.of(groups, doc_length, probabilities)
         categories = list(groups)
         rows = [candidate_features(c, groups[c], self.model.stats, episode) for c in categories]
