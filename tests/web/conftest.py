@@ -2,6 +2,7 @@
 database of sample episodes, driven by Debian's Chromium through Playwright."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -25,17 +26,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running(app):
+    """The application served by uvicorn on a free loopback port, in a thread: yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("the web application did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
-def port_finder():
-    """``free_port`` for the other web test modules that start a server of their own."""
-    return free_port
+def serve_app():
+    """``running`` for the other web test modules that start a server of their own."""
+    return running
 
 
 @pytest.fixture(scope="session")
 def web_server(settings):
     """(base_url, database, tokens by username, episode ids) of a running web application."""
-    import uvicorn
-
     from clincode.store.testing import temporary_database
     from clincode.web import create_web_app
     from clincode.web.sample import add_user, populate
@@ -47,21 +67,8 @@ def web_server(settings):
             "tom.reed": add_user(db, "tom.reed", "senior_coder", "Tom Reed"),
             "alex.audit": add_user(db, "alex.audit", "auditor", "Alex Auditor"),
         }
-        app = create_web_app(db, settings, today=lambda: TODAY)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 20
-        while not server.started:
-            if time.time() > deadline or not thread.is_alive():
-                raise RuntimeError("the web application did not start")
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}", db, tokens, ids
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with running(create_web_app(db, settings, today=lambda: TODAY)) as base_url:
+            yield base_url, db, tokens, ids
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ Screenshots go to test-artifacts/web/reports-*.png."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -14,10 +12,9 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def reports_server(settings, port_finder):
+def reports_server(settings, serve_app):
     """(base url, tokens) of a web application over generated episodes with known figures:
     3 outstanding (1 past the national deadline), 2 with data-quality problems."""
-    import uvicorn
 
     from clincode.store.testing import temporary_database
     from clincode.web import create_web_app
@@ -37,20 +34,8 @@ def reports_server(settings, port_finder):
         tokens = {u: add_user(db, u, role, name) for u, role, name in (
             ("amira.shah", "coder", "Amira Shah"), ("tom.reed", "senior_coder", "Tom Reed"),
             ("alex.audit", "auditor", "Alex Auditor"), ("mo.manager", "coding_manager", "Mo Manager"))}
-        app = create_web_app(db, settings, today=lambda: TODAY)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port_finder(), log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 20
-        while not server.started:
-            if time.time() > deadline or not thread.is_alive():
-                raise RuntimeError("the web application did not start")
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{server.config.port}", tokens
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serve_app(create_web_app(db, settings, today=lambda: TODAY)) as base_url:
+            yield base_url, tokens
 
 
 def _answered_query(db, episode_id: int) -> None:
