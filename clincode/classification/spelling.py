@@ -84,6 +84,8 @@ def _singular(word: str) -> str:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
+    if word.endswith("aches"):  # headaches, backaches: the "e" is the word's own (ache)
+        return word[:-1]
     if word.endswith(("ches", "shes", "sses", "xes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is", "ys", "as")):

@@ -58,6 +58,34 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     assert code in match_codes(text)
 
 
+@pytest.mark.parametrize("text, code", [
+    ("bilateral temporal headaches", "R51"),  # "-aches" plural keeps its e (was read as "headach")
+    ("foraminal disc herniation of left L3-L4", "M51.2"),
+    ("cervical disc herniation", "M50.2"),
+    ("right ureteropelvic junction obstruction", "N13.5"),
+    ("significant overactivity of the bladder", "N32.8"),
+    ("6 mm left intrarenal stone", "N20.0"),
+    ("abnormal serum PSA of 16 ng/ml", "R77.8"),
+])
+def test_clinicians_wording_reaches_the_code(match_codes, text, code):
+    assert code in match_codes(text)
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("disc herniation at L3-L4", "K46.9"),  # not an abdominal hernia
+    ("cervical disc herniation", "M51.2"),  # the cervical code, not the lumbar one as well
+    ("abnormal serum PSA", "Q89.9"),  # "abnormal" alone is no congenital malformation
+    ("stricture versus very sharp bend", "T70.3"),  # a bend of the colon is not the bends
+])
+def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
+    assert wrong not in match_codes(text)
+
+
+def test_aches_plural_is_the_ache_word():
+    assert normal_forms("headaches") == normal_forms("headache")
+    assert normal_forms("backaches") == normal_forms("backache")
+
+
 def test_every_lexicon_code_is_a_uk_code(finder, classifications):
     icd10 = classifications.icd10
     codes = {e.code for e in finder.lexicon.entries if e.code}

@@ -78,6 +78,10 @@ CASES = [
     ("CT to determine whether there is a bowel perforation.", "bowel perforation", "Y"),
     ("Status post deceased donor kidney transplant.", "kidney transplant", "H"),
     ("I spoke to his mother and explained that the appendix was perforated.", "perforated", ""),
+    # review-of-systems checklists mark absent conditions "(-)" and present ones "(+)"
+    ("Cardiovascular Hx: (-) angina, Renal Hx: (-) kidney problems.", "angina", "N"),
+    ("Cardiovascular Hx: (-) angina, (+) asthma.", "asthma", ""),
+    ("His PSA could be falsely elevated by the catheter.", "elevated", "NU"),
 ]
 
 FLAG_NAMES = {"N": "negated", "U": "uncertain", "H": "historical", "F": "family", "Y": "hypothetical",
