@@ -66,6 +66,8 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("significant overactivity of the bladder", "N32.8"),
     ("6 mm left intrarenal stone", "N20.0"),
     ("abnormal serum PSA of 16 ng/ml", "R77.8"),
+    ("hallux abductovalgus deformity", "M20.1"),
+    ("he had a common cold last week", "J00"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -76,6 +78,7 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("cervical disc herniation", "M51.2"),  # the cervical code, not the lumbar one as well
     ("abnormal serum PSA", "Q89.9"),  # "abnormal" alone is no congenital malformation
     ("stricture versus very sharp bend", "T70.3"),  # a bend of the colon is not the bends
+    ("cold blood antegrade cardioplegia", "J00"),  # a temperature, not the common cold
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)

@@ -155,3 +155,13 @@ def test_site_taken_from_the_diagnosis_statement_before_the_narrative(build):
     ep = build.code(text, [("M19.90", "Degenerative joint disease", "postoperative_diagnosis"),
                            ("M19.90", "arthritic", "description_of_procedure")])
     assert build.codes(ep) == ["M19.91"]
+
+
+def test_unspecified_pain_gives_way_to_pain_by_site(build):
+    # ICD-10 tabular R52 Excl.: localized pain is coded to pain by site
+    text = "DIAGNOSIS: Lower abdominal pain. Pain after meals."
+    ep = build.code(text, [("R10.3", "Lower abdominal pain", "diagnosis"), ("R52.9", "Pain after meals", "diagnosis")])
+    assert build.codes(ep) == ["R10.3"]
+    text = "DIAGNOSIS: Pain, site not documented."
+    ep = build.code(text, [("R52.9", "Pain", "diagnosis")])
+    assert build.codes(ep) == ["R52.9"]
