@@ -205,3 +205,23 @@ def test_admission_for_chemotherapy_puts_z51_1_first(build):
     ep = build.code(text, [("C18.7", "Carcinoma of the sigmoid colon", "diagnosis"),
                            ("Z51.1", "chemotherapy", "procedure")])
     assert build.codes(ep) == ["Z51.1", "C18.7"]
+
+
+def test_closure_of_a_stoma_is_attention_to_artificial_opening(build):
+    # ICD-10 Z43 includes closure: the Z code is the main condition (Chapter XXI, Z40-Z54)
+    text = ("POSTOPERATIVE DIAGNOSIS: Persistent gastrocutaneous fistula after removal of gastrostomy tube.\n"
+            "PROCEDURE: Closure of gastrostomy.")
+    procedures = [("G34.4", "Closure of gastrostomy", "procedure", {"attributes": {"where": "statement"}})]
+    ep = build.code(text, [("L98.8", "fistula", "postoperative_diagnosis")], procedures=procedures)
+    assert build.primary(ep) == "Z43.1"
+    assert any("closure of gastrostomy" in r for r in ep.diagnoses[0].rationale)
+    assert ep.diagnoses[0].evidence[0].text == "Closure of gastrostomy"
+
+
+def test_complication_of_the_stoma_is_coded_instead_of_attention(build):
+    text = ("DIAGNOSIS: Colostomy malfunction with prolapse.\n"
+            "PROCEDURE: Closure of colostomy.")
+    procedures = [("H15.4", "Closure of colostomy", "procedure", {"attributes": {"where": "statement"}})]
+    ep = build.code(text, [("K91.4", "Colostomy malfunction", "diagnosis")], procedures=procedures)
+    assert "Z43.3" not in build.codes(ep)
+    assert build.primary(ep) == "K91.4"

@@ -33,6 +33,7 @@ from .etiology import (
 )
 from .primary import (
     choose_primary,
+    closure_of_artificial_opening,
     histology_confirms,
     preoperative_diagnosis_superseded,
     stated_reason_when_nothing_else,
@@ -82,6 +83,7 @@ DIAGNOSIS_RULES = (
     injuries_need_external_cause,
     complications_of_care_need_cause,
     organisms_follow_infection,
+    closure_of_artificial_opening,  # closure of a stoma -> Z43.- (attention to artificial opening)
     stated_reason_when_nothing_else,
     choose_primary,
     sequence_codes,

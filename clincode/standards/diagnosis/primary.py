@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...coding.findings import Finding
 from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import is_asterisk
@@ -301,6 +302,55 @@ def choose_primary(episode: DiagnosisEpisode, classifications=None) -> None:
         reasons.append("only documented in the history")
         episode.warn(f"primary diagnosis {best.code} is only documented in the history: check the reason for admission")
     best.note("primary diagnosis: main condition treated or investigated (" + "; ".join(reasons) + ")")
+
+
+@dataclass(frozen=True)
+class ArtificialOpening:
+    procedure: PrefixSet
+    attention: str
+    complications: PrefixSet
+    note: str
+
+
+@lru_cache(maxsize=1)
+def artificial_openings() -> tuple[ArtificialOpening, ...]:
+    table = read_table("artificial_openings.tsv", ("procedure", "attention", "complications", "note"),
+                       ("procedure", "attention", "complications"))
+    return tuple(ArtificialOpening(PrefixSet.of(r["procedure"]), r["attention"], PrefixSet.of(r["complications"]),
+                                   r["note"]) for r in table.rows)
+
+
+def closure_of_artificial_opening(episode: DiagnosisEpisode, classifications=None) -> None:
+    """An episode whose main operation closes a stoma (gastrostomy, colostomy, ileostomy,
+    tracheostomy, cystostomy ...) is coded Z43.- Attention to artificial opening, which becomes the
+    primary diagnosis as a stated admission for specific care; not when a complication of that
+    opening is coded (then the complication is the condition treated).
+
+    Standard: WHO ICD-10 Volume 1, Z43 (Incl.: closure; Excl.: artificial openings requiring
+    attention for complications); National Clinical Coding Standards ICD-10 5th Edition, Chapter XXI
+    (Z40-Z54: the Z code is the main condition); ``resources/artificial_openings.tsv``.
+    """
+    if not episode.main_procedure:
+        return
+    rule = next((r for r in artificial_openings() if matches(episode.main_procedure, r.procedure)), None)
+    if rule is None or any(matches(c.code, rule.complications) for c in episode.candidates):
+        return
+    operation = next((p for p in episode.procedures if p.code == episode.main_procedure), None)
+    if operation is None:
+        return
+    found = classifications.icd10.get(rule.attention) if classifications is not None else None
+    title = found.title if found else "Attention to artificial opening"
+    evidence = Finding(code=rule.attention, system="icd10", term=title, evidence=operation.evidence,
+                       section=operation.section, score=max(operation.score, 0.8))
+    cand = episode.get(rule.attention)
+    if cand is None:
+        cand = Candidate(rule.attention, title, findings=[evidence], score=evidence.score)
+        episode.candidates.append(cand)
+        episode.dropped.pop(rule.attention, None)
+    else:
+        cand.findings.append(evidence)
+    cand.note(f"{rule.attention} attention to artificial opening: the operation is a {rule.note} "
+              f"({episode.main_procedure}) with no complication of the opening coded (Z43 includes closure)")
 
 
 def stated_reason_when_nothing_else(episode: DiagnosisEpisode, classifications=None) -> None:
