@@ -68,6 +68,10 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("abnormal serum PSA of 16 ng/ml", "R77.8"),
     ("hallux abductovalgus deformity", "M20.1"),
     ("he had a common cold last week", "J00"),
+    ("deviated nasal septum", "J34.2"),  # participle for the index's noun (Deviation, septum)
+    ("hypertrophied inferior turbinates", "J34.3"),
+    ("recurrent urinary retention", "R33"),  # urinary = urine (Retention, urine)
+    ("could not use cautery because of the patient's pacemaker", "Z95.0"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -79,6 +83,8 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("abnormal serum PSA", "Q89.9"),  # "abnormal" alone is no congenital malformation
     ("stricture versus very sharp bend", "T70.3"),  # a bend of the colon is not the bends
     ("cold blood antegrade cardioplegia", "J00"),  # a temperature, not the common cold
+    ("infiltrated in both sides of the septum", "Q89.9"),  # anatomy, not a congenital septum
+    ("plus a urinary tract infection", "M21.8"),  # a conjunction, not the plus deformity
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
