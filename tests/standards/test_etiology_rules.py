@@ -109,3 +109,32 @@ def test_infection_with_culture_but_no_organism_is_queried(build):
     text = "DIAGNOSIS: Pyelonephritis. Urine culture sent."
     ep = build.code(text, [("N10", "Pyelonephritis", "diagnosis")])
     assert any(q.code == "N10" and "organism" in q.question for q in ep.queries)
+
+
+def test_organism_of_a_site_infection_is_its_additional_code(build):
+    # A49 Excl.: bacterial agents as the cause of diseases classified elsewhere (B95-B96)
+    text = "DIAGNOSIS: Pseudomonas urinary tract infection."
+    ep = build.code(text, [("A49.8", "Pseudomonas urinary tract infection", "diagnosis"),
+                           ("N39.0", "urinary tract infection", "diagnosis")])
+    assert build.codes(ep) == ["N39.0", "B96.5"]
+    assert ep.diagnoses[1].qualifies == "N39.0"
+    text = "DIAGNOSIS: Cellulitis of the leg, MRSA."
+    ep = build.code(text, [("A49.0", "Cellulitis of the leg, MRSA", "diagnosis"),
+                           ("L03.1", "Cellulitis of the leg", "diagnosis")])
+    assert "B95.6" in build.codes(ep) and "A49.0" not in build.codes(ep)
+
+
+def test_organism_infection_without_a_site_stays(build):
+    text = "DIAGNOSIS: Pseudomonas infection."
+    ep = build.code(text, [("A49.8", "Pseudomonas infection", "diagnosis")])
+    assert build.codes(ep) == ["A49.8"]
+
+
+def test_organism_table_names_specific_organisms_before_their_genus():
+    from clincode.standards.diagnosis.etiology import organism_code
+
+    assert organism_code("Staphylococcus aureus bacteraemia").code == "B95.6"
+    assert organism_code("coagulase-negative staphylococcus").code == "B95.8"
+    assert organism_code("E. coli UTI").code == "B96.2"
+    assert organism_code("Streptococcus pneumoniae").code == "B95.3"
+    assert organism_code("urinary tract infection") is None

@@ -29,6 +29,7 @@ from .etiology import (
     complications_of_care_need_cause,
     dagger_and_asterisk,
     injuries_need_external_cause,
+    organism_of_a_site_infection,
     organisms_follow_infection,
 )
 from .primary import (
@@ -61,6 +62,7 @@ DIAGNOSIS_RULES = (
     code_long_term_drug_therapy,  # Z92.1 / Z92.2 from the drug history; drug-implied conditions queried
     code_current_smoking,  # Z72.0
     alternatives_code_first,  # "A versus B" -> A (MB5)
+    organism_of_a_site_infection,  # "Pseudomonas UTI": N39.0 + B96.5, not A49.8
     one_code_per_mention,
     device_complications_from_text,  # "Septic total knee arthroplasty" -> T84.5 (T82-T85 by device and type)
     preoperative_diagnosis_superseded,

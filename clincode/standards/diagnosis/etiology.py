@@ -199,6 +199,56 @@ def is_infection(cand: Candidate) -> bool:
     return bool(_INFECTION_TITLE.search(cand.title or "")) and not cand.code.startswith(("B95", "B96", "B97", "B98"))
 
 
+@dataclass(frozen=True)
+class OrganismCode:
+    words: re.Pattern
+    code: str
+    note: str
+
+
+@lru_cache(maxsize=1)
+def organism_codes() -> tuple[OrganismCode, ...]:
+    table = read_table("organisms.tsv", ("words", "code", "note"), ("code",))
+    return tuple(OrganismCode(re.compile(r["words"], re.IGNORECASE), r["code"], r["note"]) for r in table.rows)
+
+
+def organism_code(text: str) -> OrganismCode | None:
+    """The B95-B97 code of the organism these words name, or None."""
+    return next((o for o in organism_codes() if o.words.search(text)), None)
+
+
+# Infections of unspecified site by organism: the organism is an additional code when the site is coded.
+_UNSPECIFIED_SITE_INFECTIONS = ("A49", "B34")
+
+
+def organism_of_a_site_infection(episode: DiagnosisEpisode, classifications=None) -> None:
+    """"Pseudomonas urinary tract infection": the index path through the organism (A49.8 bacterial
+    infection of unspecified site) and the site (N39.0) describe one infection; the site code stays
+    and the organism becomes its additional code (B96.5).
+
+    Standard: WHO ICD-10 Volume 1, A49 and B34 Excl. (agents as the cause of diseases classified to
+    other chapters: B95-B97); National Clinical Coding Standards ICD-10 5th Edition, Chapter I
+    "Bacterial, viral and other infectious agents (B95-B98)"; ``resources/organisms.tsv``.
+    """
+    sites = [c for c in episode.candidates if is_infection(c) and not c.code.startswith(("A", "B"))]
+    if not sites:
+        return
+    for cand in [c for c in episode.candidates if c.code.startswith(_UNSPECIFIED_SITE_INFECTIONS)]:
+        for f in cand.findings:
+            site = next((s for s in sites for g in s.findings if g.evidence.document == f.evidence.document
+                         and g.evidence.start < f.evidence.end and f.evidence.start < g.evidence.end), None)
+            organism = organism_code(f.evidence.text) if site else None
+            if organism is None:
+                continue
+            episode.add(organism.code, _title(classifications, organism.code) or organism.note,
+                        "organism of a site infection",
+                        f"{organism.code} identifies the organism of {site.code} ('{f.evidence.text}'): "
+                        f"{cand.code} is an infection of unspecified site (B95-B97 additional code)",
+                        evidence=[f.evidence], qualifies=site.code, score=cand.score)
+            episode.drop(cand, f"the organism of {site.code} is coded {organism.code} (A49/B34 Excl.: B95-B97)")
+            break
+
+
 def organisms_follow_infection(episode: DiagnosisEpisode, classifications=None) -> None:
     """Organism codes B95-B98 are additional codes: kept after the infection they identify, dropped
     (with a warning) when no infection classified elsewhere is coded; an infection whose culture
