@@ -85,6 +85,8 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("cold blood antegrade cardioplegia", "J00"),  # a temperature, not the common cold
     ("infiltrated in both sides of the septum", "Q89.9"),  # anatomy, not a congenital septum
     ("plus a urinary tract infection", "M21.8"),  # a conjunction, not the plus deformity
+    ("associated signs and symptoms include nocturia", "R68.8"),  # introduces symptoms, is none
+    ("undiagnosed COPD", "R69"),  # qualifies the condition named after it
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)

@@ -165,3 +165,9 @@ def test_unspecified_pain_gives_way_to_pain_by_site(build):
     text = "DIAGNOSIS: Pain, site not documented."
     ep = build.code(text, [("R52.9", "Pain", "diagnosis")])
     assert build.codes(ep) == ["R52.9"]
+
+
+def test_pleural_effusion_gives_way_to_haemothorax(build):
+    text = "DIAGNOSIS: Right haemothorax. CXR: large right pleural effusion."
+    ep = build.code(text, [("J94.2", "Right haemothorax", "diagnosis"), ("J90", "pleural effusion", "imaging")])
+    assert build.codes(ep) == ["J94.2"]

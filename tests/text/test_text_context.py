@@ -82,6 +82,7 @@ CASES = [
     ("Cardiovascular Hx: (-) angina, Renal Hx: (-) kidney problems.", "angina", "N"),
     ("Cardiovascular Hx: (-) angina, (+) asthma.", "asthma", ""),
     ("His PSA could be falsely elevated by the catheter.", "elevated", "NU"),
+    ("History includes hypertension, undiagnosed COPD, and claudication.", "COPD", "N"),
 ]
 
 FLAG_NAMES = {"N": "negated", "U": "uncertain", "H": "historical", "F": "family", "Y": "hypothetical",
