@@ -171,3 +171,27 @@ def test_pleural_effusion_gives_way_to_haemothorax(build):
     text = "DIAGNOSIS: Right haemothorax. CXR: large right pleural effusion."
     ep = build.code(text, [("J94.2", "Right haemothorax", "diagnosis"), ("J90", "pleural effusion", "imaging")])
     assert build.codes(ep) == ["J94.2"]
+
+
+def test_one_tumour_across_contiguous_categories_is_the_overlapping_lesion(build):
+    # WHO ICD-10 Chapter II note 5: one lesion across sites of different categories -> C14.8
+    text = "DIAGNOSIS: Squamous cell carcinoma of the right tonsil and soft palate."
+    ep = build.code(text, [("C09.9", "carcinoma of the right tonsil", "diagnosis"),
+                           ("C05.1", "carcinoma of the right tonsil and soft palate", "diagnosis")])
+    assert build.codes(ep) == ["C14.8"]
+
+
+def test_two_tumours_in_separate_mentions_keep_their_sites(build):
+    text = "DIAGNOSES: Carcinoma of the tongue. Carcinoma of the tonsil treated in 2010."
+    ep = build.code(text, [("C02.9", "Carcinoma of the tongue", "diagnosis"),
+                           ("C09.9", "Carcinoma of the tonsil", "diagnosis")])
+    assert sorted(build.codes(ep)) == ["C02.9", "C09.9"]
+
+
+def test_ill_defined_head_and_neck_site_gives_way_to_the_documented_site(build):
+    text = ("POSTOPERATIVE DIAGNOSIS: Head and neck cancer.\n"
+            "HISTORY: biopsy showed squamous cell carcinoma of the right tonsil.")
+    ep = build.code(text, [("C76.0", "Head and neck cancer", "postoperative_diagnosis"),
+                           ("C09.9", "squamous cell carcinoma of the right tonsil", "history_present_illness")])
+    assert build.codes(ep) == ["C09.9"]
+    assert build.primary(ep) == "C09.9"

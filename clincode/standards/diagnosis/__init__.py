@@ -47,6 +47,7 @@ from .specificity import (
     more_specific_code_wins,
     most_detailed_level,
     one_code_per_mention,
+    one_tumour_across_categories,
     overlapping_neoplasm_sites,
 )
 from .secondary import (
@@ -63,6 +64,7 @@ DIAGNOSIS_RULES = (
     code_current_smoking,  # Z72.0
     alternatives_code_first,  # "A versus B" -> A (MB5)
     organism_of_a_site_infection,  # "Pseudomonas UTI": N39.0 + B96.5, not A49.8
+    one_tumour_across_categories,  # "carcinoma of the tonsil and soft palate" -> C14.8
     one_code_per_mention,
     device_complications_from_text,  # "Septic total knee arthroplasty" -> T84.5 (T82-T85 by device and type)
     preoperative_diagnosis_superseded,

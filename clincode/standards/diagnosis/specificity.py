@@ -260,6 +260,53 @@ def overlapping_neoplasm_sites(episode: DiagnosisEpisode, classifications) -> No
     more_specific_code_wins(episode, classifications)
 
 
+# Groups of contiguous primary sites in different categories, and the code for one tumour that
+# overlaps them (WHO ICD-10 Volume 1, Chapter II note 5: C14.8, C21.8, C26.8, C39.8, C41.8, C57.8,
+# C63.8, C68.8, C72.8). Tried in order: rectum/anus before the whole digestive system.
+_OVERLAP_GROUPS = (
+    (("C19", "C20", "C21"), "C21.8"),
+    (tuple(f"C{n:02d}" for n in range(0, 15)), "C14.8"),
+    # the liver (C22) is left out: "carcinoma of the stomach and liver" is a primary and its
+    # metastasis far more often than one tumour across both organs
+    (tuple(f"C{n:02d}" for n in range(15, 27) if n != 22), "C26.8"),
+    (tuple(f"C{n:02d}" for n in range(30, 40)), "C39.8"),
+    (("C40", "C41"), "C41.8"),
+    (tuple(f"C{n:02d}" for n in range(51, 59)), "C57.8"),
+    (tuple(f"C{n:02d}" for n in range(60, 64)), "C63.8"),
+    (tuple(f"C{n:02d}" for n in range(64, 69)), "C68.8"),
+    (tuple(f"C{n:02d}" for n in range(69, 73)), "C72.8"),
+)
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return any(f.evidence.document == g.evidence.document and f.evidence.start < g.evidence.end
+               and g.evidence.start < f.evidence.end for f in a.findings for g in b.findings)
+
+
+def one_tumour_across_categories(episode: DiagnosisEpisode, classifications) -> None:
+    """One malignant tumour described across contiguous sites of different categories ("squamous
+    cell carcinoma of the right tonsil and soft palate": C09.9 and C05.1 read from one mention) is
+    coded to the overlapping-lesion code of their group (C14.8), not to one of the sites. Runs
+    before one_code_per_mention, which would otherwise keep only one site of the shared words.
+
+    Standard: WHO ICD-10 Volume 1, Chapter II introductory note 5 "Overlapping lesions" (a lesion
+    overlapping sites of different three-character categories: the 'overlapping lesion' code of the
+    group, e.g. C14.8, C26.8, C39.8); National Clinical Coding Standards ICD-10 5th Edition,
+    Chapter II "Overlapping lesions".
+    """
+    primaries = [c for c in episode.candidates if re.match(r"^C(0\d|[1-6]\d|7[0-2])(\.\d)?$", c.code)]
+    for group, overlap in _OVERLAP_GROUPS:
+        members = [c for c in primaries if c.code[:3] in group and c in episode.candidates]
+        together = [c for c in members if any(o is not c and o.code[:3] != c.code[:3] and _overlap(c, o)
+                                              for o in members)]
+        if len({c.code[:3] for c in together}) < 2:
+            continue
+        title = _title(classifications, overlap)
+        sites = ", ".join(c.code for c in together)
+        episode.replace(together, overlap, title,
+                        f"one tumour across {sites} (contiguous sites of different categories): {overlap} overlapping lesion")
+
+
 def most_detailed_level(episode: DiagnosisEpisode, classifications) -> None:
     """A code the table subdivides is carried to the subdivision for 'detail not stated' (K80 ->
     K80.2 is for the finder; here: M19.9 -> M19.99 site unspecified, I70.2 -> I70.20 without
