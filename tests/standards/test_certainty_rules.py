@@ -91,7 +91,24 @@ def test_learned_association_alone_is_not_coded(build):
 
 
 def test_finding_below_the_finders_cut_off_is_not_coded(build):
-    text = "DIAGNOSES: 1. Acute appendicitis. 2. Scar on the abdomen."
-    ep = build.code(text, [("K35.8", "Acute appendicitis", "diagnosis", {"score": 0.9, "attributes": {"threshold": 0.15}}),
-                           ("L90.5", "Scar", "diagnosis", {"score": 0.05, "attributes": {"threshold": 0.15}})])
+    text = "DIAGNOSES: 1. Acute appendicitis.\nHISTORY OF PRESENT ILLNESS: an old scar on the abdomen."
+    cut = {"threshold": 0.15, "kind": "lexicon"}
+    ep = build.code(text, [("K35.8", "Acute appendicitis", "diagnosis", {"score": 0.9, "attributes": dict(cut)}),
+                           ("L90.5", "scar", "history_present_illness", {"score": 0.05, "attributes": dict(cut)})])
     assert build.codes(ep) == ["K35.8"]
+
+
+def test_condition_in_the_diagnosis_statement_is_coded_whatever_its_score(build):
+    # the clinician's diagnosis list documents the condition; the CodiEsp-trained score only ranks
+    # what the narrative mentions
+    text = "POSTOPERATIVE DIAGNOSES: Benign prostatic hyperplasia. Bladder calculus.\nHISTORY: he has a scar."
+    cut = {"threshold": 0.2, "kind": "lexicon"}
+    specs = [("N40", "Benign prostatic hyperplasia", "postoperative_diagnosis", {"score": 0.9, "attributes": dict(cut)}),
+             ("N21.0", "Bladder calculus", "postoperative_diagnosis", {"score": 0.1, "attributes": dict(cut)}),
+             ("L90.5", "scar", "history_present_illness", {"score": 0.1, "attributes": dict(cut)})]
+    ep = build.code(text, specs)
+    assert sorted(build.codes(ep)) == ["N21.0", "N40"]
+    learned = {"threshold": 0.2, "kind": "learned"}
+    ep = build.code(text, specs[:1] + [("N21.0", "Bladder calculus", "postoperative_diagnosis",
+                                        {"score": 0.1, "attributes": learned})])
+    assert build.codes(ep) == ["N40"]

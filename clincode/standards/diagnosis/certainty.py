@@ -151,7 +151,9 @@ def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
     A finding that stands only on a learned word association ("percussion" -> R53) names no
     condition: it may raise the score of a documented condition, never be coded on its own. A
     finding scored below the finder's held-out cut-off is too weak to be coded unreviewed (it stays
-    in the --all-findings review list's scoring, which has its own cut-off).
+    in the --all-findings review list's scoring, which has its own cut-off), unless the clinician
+    names it in words in a diagnosis statement (diagnosis lists, pre-/post-operative diagnosis,
+    histology) or it is a comorbidity on the national always-code list.
 
     Standard: WHO ICD-10 Volume 2, 4.4.1 (only the conditions documented by the clinician are coded).
     """
@@ -163,6 +165,11 @@ def not_documented_in_words(f: Finding) -> tuple[bool, str] | None:
             # a comorbidity on the national always-code list, named in the clinician's words, is
             # coded whatever the learned score says (the scorer learned from another country's coding:
             # CodiEsp's coders use ICD-10-CM B20 for any HIV disease, so it never saw UK B24 right)
+            return None
+        if f.attributes.get("kind") == "lexicon" and section_info(f.section).role == "diagnosis":
+            # named in the clinician's diagnosis statement (diagnosis lists, pre-/post-operative
+            # diagnosis, histology): the statement is the documentation; the score, learned from
+            # another country's case reports, only ranks what the narrative mentions
             return None
         return False, f"scored {f.score:.2f}, below the finder's cut-off {threshold:.2f}"
     return None
