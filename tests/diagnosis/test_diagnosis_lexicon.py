@@ -73,6 +73,7 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("recurrent urinary retention", "R33"),  # urinary = urine (Retention, urine)
     ("could not use cautery because of the patient's pacemaker", "Z95.0"),
     ("the testis itself with a bell-clapper deformity", "Q55.2"),
+    ("a 2-month-old infant, born premature", "P07.3"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
