@@ -84,6 +84,9 @@ RESOURCE_FILES = [
     ("drug_history.tsv", ("code", "condition")),
     ("acute_chronic.tsv", ("acute", "chronic")),
     ("procedure_body_systems.tsv", ("diagnoses",)),
+    ("artificial_openings.tsv", ("attention", "complications")),
+    ("organisms.tsv", ("code",)),
+    ("perinatal_conditions.tsv", ("adult", "perinatal")),
 ]
 
 

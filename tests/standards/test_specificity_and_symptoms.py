@@ -195,3 +195,26 @@ def test_ill_defined_head_and_neck_site_gives_way_to_the_documented_site(build):
                            ("C09.9", "squamous cell carcinoma of the right tonsil", "history_present_illness")])
     assert build.codes(ep) == ["C09.9"]
     assert build.primary(ep) == "C09.9"
+
+
+def test_perinatal_conditions_in_a_baby_are_coded_to_chapter_xvi(build):
+    # Chapter XVI includes conditions of perinatal origin even when morbidity occurs later
+    text = ("INDICATION: 2-month-old infant, born premature with intraventricular hemorrhage.\n"
+            "POSTOPERATIVE DIAGNOSIS: Hydrocephalus.")
+    ep = build.code(text, [("P07.3", "born premature", "indications"),
+                           ("I61.5", "intraventricular hemorrhage", "indications"),
+                           ("G91.9", "Hydrocephalus", "postoperative_diagnosis")])
+    assert sorted(build.codes(ep)) == ["P07.3", "P52.3", "P91.7"]
+    assert build.primary(ep) == "P91.7"
+
+
+def test_adult_and_older_infant_conditions_keep_their_chapters(build):
+    text = "DIAGNOSIS: 72-year-old man with intraventricular hemorrhage and hydrocephalus."
+    ep = build.code(text, [("I61.5", "intraventricular hemorrhage", "diagnosis"), ("G91.9", "hydrocephalus", "diagnosis")])
+    assert sorted(build.codes(ep)) == ["G91.9", "I61.5"]
+    text = "DIAGNOSIS: 6-month-old infant with a urinary tract infection."
+    ep = build.code(text, [("N39.0", "urinary tract infection", "diagnosis")])
+    assert build.codes(ep) == ["N39.0"]  # no perinatal origin documented
+    text = "DIAGNOSIS: 5-day-old newborn with a urinary tract infection."
+    ep = build.code(text, [("N39.0", "urinary tract infection", "diagnosis")])
+    assert build.codes(ep) == ["P39.3"]

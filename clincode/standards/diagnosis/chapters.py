@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from ...classification import Kind
 from .episode import DiagnosisEpisode, section_info
-from .resources import read_table
+from .resources import PrefixSet, matches, read_table
 
 _TYPE_1 = re.compile(r"\b(type\s*(1|i|one)\b|t1\s*dm|iddm|insulin[- ]dependent|juvenile[- ]onset)", re.I)
 _TYPE_2 = re.compile(r"\b(type\s*(2|ii|two)\b|t2\s*dm|dm\s*(2|ii)\b|niddm|non[- ]insulin[- ]dependent|adult[- ]onset|maturity[- ]onset)", re.I)
@@ -145,3 +145,39 @@ def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -
             continue
         episode.replace([cand], target.code, target.title,
                         f"{cand.code} -> {target.code}: the site is documented ({target.title})")
+
+
+# A baby: "2-month-old", "10-day-old", newborn, neonate, infant. A newborn or neonate is also of
+# perinatal age by itself; an older infant needs a Chapter XVI condition (prematurity P07 ...) coded.
+_BABY = re.compile(r"\b\d+[- ](?:day|week|month)s?[- ]old\b|\b(?:newborn|neonates?|neonatal|infants?)\b", re.I)
+_NEWBORN = re.compile(r"\b\d+[- ](?:day|hour)s?[- ]old\b|\b(?:newborn|neonates?|neonatal)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def perinatal_table() -> tuple[tuple[PrefixSet, str, str], ...]:
+    table = read_table("perinatal_conditions.tsv", ("adult", "perinatal", "note"), ("adult", "perinatal"))
+    return tuple((PrefixSet.of(r["adult"]), r["perinatal"], r["note"]) for r in table.rows)
+
+
+def conditions_of_the_perinatal_period(episode: DiagnosisEpisode, classifications) -> None:
+    """In a baby whose condition began in the perinatal period (a newborn, or an infant with a
+    Chapter XVI condition such as prematurity coded), the adult-chapter code gives way to the
+    perinatal one: intraventricular haemorrhage I61.5 -> P52.3, hydrocephalus G91.- -> P91.7,
+    sepsis A41.- -> P36.9 (``resources/perinatal_conditions.tsv``).
+
+    Standard: WHO ICD-10 Volume 1, Chapter XVI note (conditions originating in the perinatal period
+    even though morbidity occurs later); National Clinical Coding Standards ICD-10 5th Edition,
+    Chapter XVI.
+    """
+    text = episode.text
+    if not _BABY.search(text):
+        return
+    perinatal = bool(_NEWBORN.search(text)) or any(c.code.startswith("P") for c in episode.candidates)
+    if not perinatal:
+        return
+    for adult, code, note in perinatal_table():
+        for cand in [c for c in episode.candidates if matches(c.code, adult)]:
+            found = classifications.icd10.get(code) if classifications is not None else None
+            episode.replace([cand], code, found.title if found else note,
+                            f"{cand.code} in a baby whose condition began in the perinatal period: {code} "
+                            f"{note} (Chapter XVI includes conditions of perinatal origin treated later)")
