@@ -218,3 +218,10 @@ def test_adult_and_older_infant_conditions_keep_their_chapters(build):
     text = "DIAGNOSIS: 5-day-old newborn with a urinary tract infection."
     ep = build.code(text, [("N39.0", "urinary tract infection", "diagnosis")])
     assert build.codes(ep) == ["P39.3"]
+
+
+def test_the_mothers_episode_is_not_read_as_the_newborns(build):
+    text = "DIAGNOSIS: Spontaneous vaginal delivery of a healthy newborn. Urinary tract infection."
+    ep = build.code(text, [("O80.0", "Spontaneous vaginal delivery", "diagnosis"),
+                           ("N39.0", "Urinary tract infection", "diagnosis")])
+    assert "P39.3" not in build.codes(ep)

@@ -172,6 +172,8 @@ def conditions_of_the_perinatal_period(episode: DiagnosisEpisode, classification
     text = episode.text
     if not _BABY.search(text):
         return
+    if any(c.code.startswith(("O", "Z37", "Z38")) for c in episode.candidates):
+        return  # the mother's episode: her newborn is mentioned, her conditions are not perinatal
     perinatal = bool(_NEWBORN.search(text)) or any(c.code.startswith("P") for c in episode.candidates)
     if not perinatal:
         return
