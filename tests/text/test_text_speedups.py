@@ -32,7 +32,7 @@ def _texts() -> list[str]:
 def test_first_characters_of_the_packaged_special_triggers():
     rules = default_rules()
     assert rules.special_start is not None
-    assert set(rules.special_start.pattern.strip("[]").replace("\\", "")) == set(",;:?)+-")
+    assert set(rules.special_start.pattern.strip("[]").replace("\\", "")) == set(",;:?()+-")  # "(" of "(-)"
 
 
 @pytest.mark.parametrize("pattern, expected", [
