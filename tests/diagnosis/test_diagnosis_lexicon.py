@@ -74,6 +74,10 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("could not use cautery because of the patient's pacemaker", "Z95.0"),
     ("the testis itself with a bell-clapper deformity", "Q55.2"),
     ("a 2-month-old infant, born premature", "P07.3"),
+    ("on chronic haemodialysis since 2005", "Z99.2"),  # long-term dialysis, not one session
+    ("continuous ambulatory peritoneal dialysis", "Z99.2"),
+    ("she is wheelchair-bound", "Z99.3"),
+    ("allergic to penicillin", "Z88.0"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -89,6 +93,7 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("plus a urinary tract infection", "M21.8"),  # a conjunction, not the plus deformity
     ("associated signs and symptoms include nocturia", "R68.8"),  # introduces symptoms, is none
     ("undiagnosed COPD", "R69"),  # qualifies the condition named after it
+    ("haemodialysis for acute kidney injury", "Z99.2"),  # one episode of dialysis is not dependence
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
