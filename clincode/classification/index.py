@@ -306,9 +306,14 @@ def _read_tree(path: Path, source: str, entries: list[IndexEntry], mapper: _Mapp
             see = None
         if see_also and _CODE_TO.match(see_also):
             see_also = None
+        nonessential = _modifiers(row.get("NonEssModif", ""))
+        if nonessential == ("o",):
+            # the combining vowel of a compound the source split and truncated: "Cancer(o)phobia"
+            # F45.29 reads as term "Cancer" + modifier "(o)"; its code would land on every "cancer"
+            code_cm = None
         entries.append(IndexEntry(
             path=parent_path + (term,), term=term, level=level,
-            nonessential=_modifiers(row.get("NonEssModif", "")),
+            nonessential=nonessential,
             code_cm=code_cm, code=mapper(code_cm), see=see, see_also=see_also, source=source,
             parent=parent,
         ))

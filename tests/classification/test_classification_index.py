@@ -39,6 +39,12 @@ def test_cm_codes_are_mapped_to_uk(index):
     assert cm_only.code is None
 
 
+def test_a_compound_the_source_split_keeps_no_code(index):
+    # the CSV reads "Cancer(o)phobia F45.29" as term "Cancer" + modifier "(o)": no code for "Cancer"
+    cancer = [e for e in index if e.source == "index" and e.path == ("Cancer",)]
+    assert cancer and all(e.code is None or not e.code.startswith("F45") for e in cancer)
+
+
 def test_see_references_resolve_to_a_code(index):
     entry = next(e for e in index if e.path == ("Cholecystitis", "acute", "with", "cholelithiasis"))
     assert entry.code is None and entry.see.startswith("Calculus, gallbladder, with cholecystitis, acute")
