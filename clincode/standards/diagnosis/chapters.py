@@ -162,8 +162,8 @@ def perinatal_table() -> tuple[tuple[PrefixSet, str, str], ...]:
 def conditions_of_the_perinatal_period(episode: DiagnosisEpisode, classifications) -> None:
     """In a baby whose condition began in the perinatal period (a newborn, or an infant with a
     Chapter XVI condition such as prematurity coded), the adult-chapter code gives way to the
-    perinatal one: intraventricular haemorrhage I61.5 -> P52.3, hydrocephalus G91.- -> P91.7,
-    sepsis A41.- -> P36.9 (``resources/perinatal_conditions.tsv``).
+    perinatal one: intraventricular haemorrhage I61.5 -> P52.3, hydrocephalus G91.- -> P91.7
+    (``resources/perinatal_conditions.tsv``).
 
     Standard: WHO ICD-10 Volume 1, Chapter XVI note (conditions originating in the perinatal period
     even though morbidity occurs later); National Clinical Coding Standards ICD-10 5th Edition,
