@@ -225,3 +225,10 @@ def test_the_mothers_episode_is_not_read_as_the_newborns(build):
     ep = build.code(text, [("O80.0", "Spontaneous vaginal delivery", "diagnosis"),
                            ("I61.5", "Intraventricular haemorrhage", "diagnosis")])
     assert "P52.3" not in build.codes(ep)
+
+
+def test_an_ill_defined_site_is_not_a_second_site_of_one_tumour(build):
+    text = "DIAGNOSIS: Gastric adenocarcinoma affecting the gastrointestinal junction."
+    ep = build.code(text, [("C16.9", "Gastric adenocarcinoma", "diagnosis"),
+                           ("C26.9", "adenocarcinoma affecting the gastrointestinal junction", "diagnosis")])
+    assert "C26.8" not in build.codes(ep)

@@ -268,8 +268,10 @@ _OVERLAP_GROUPS = (
     (tuple(f"C{n:02d}" for n in range(0, 15)), "C14.8"),
     # the liver (C22) is left out: "carcinoma of the stomach and liver" is a primary and its
     # metastasis far more often than one tumour across both organs
-    (tuple(f"C{n:02d}" for n in range(15, 27) if n != 22), "C26.8"),
-    (tuple(f"C{n:02d}" for n in range(30, 40)), "C39.8"),
+    # C26 and C39 are the groups' ill-defined sites ("gastrointestinal junction" read as C26.9): no
+    # second site of their own
+    (tuple(f"C{n:02d}" for n in range(15, 26) if n != 22), "C26.8"),
+    (tuple(f"C{n:02d}" for n in range(30, 39)), "C39.8"),
     (("C40", "C41"), "C41.8"),
     (tuple(f"C{n:02d}" for n in range(51, 59)), "C57.8"),
     (tuple(f"C{n:02d}" for n in range(60, 64)), "C63.8"),
