@@ -232,3 +232,10 @@ def test_an_ill_defined_site_is_not_a_second_site_of_one_tumour(build):
     ep = build.code(text, [("C16.9", "Gastric adenocarcinoma", "diagnosis"),
                            ("C26.9", "adenocarcinoma affecting the gastrointestinal junction", "diagnosis")])
     assert "C26.8" not in build.codes(ep)
+
+
+def test_two_readings_of_one_site_are_not_one_tumour_across_sites(build):
+    text = "DIAGNOSIS: Transitional cell carcinoma of the renal pelvis."
+    ep = build.code(text, [("C64", "cell carcinoma of the renal", "diagnosis"),
+                           ("C65", "carcinoma of the renal pelvis", "diagnosis")])
+    assert "C68.8" not in build.codes(ep)

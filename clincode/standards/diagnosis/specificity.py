@@ -280,9 +280,22 @@ _OVERLAP_GROUPS = (
 )
 
 
-def _overlap(a: Candidate, b: Candidate) -> bool:
-    return any(f.evidence.document == g.evidence.document and f.evidence.start < g.evidence.end
-               and g.evidence.start < f.evidence.end for f in a.findings for g in b.findings)
+# How notes join the sites of one tumour: "tonsil and soft palate", "stomach involving the duodenum".
+_SPANNING = re.compile(r"\b(?:and|involving|extending|extends|extension|into)\b|/", re.IGNORECASE)
+
+
+def _one_tumour_across(a: Candidate, b: Candidate, episode: DiagnosisEpisode) -> bool:
+    """Whether the two sites are read from one mention that joins them (overlapping evidence whose
+    words say the tumour spans both), not two readings of the same words ("transitional cell
+    carcinoma of the renal pelvis" gives renal cell carcinoma C64 and renal pelvis C65)."""
+    for f in a.findings:
+        for g in b.findings:
+            ef, eg = f.evidence, g.evidence
+            if ef.document == eg.document and ef.start < eg.end and eg.start < ef.end:
+                text = episode.texts.get(ef.document, "")[min(ef.start, eg.start):max(ef.end, eg.end)]
+                if _SPANNING.search(text):
+                    return True
+    return False
 
 
 def one_tumour_across_categories(episode: DiagnosisEpisode, classifications) -> None:
@@ -299,8 +312,8 @@ def one_tumour_across_categories(episode: DiagnosisEpisode, classifications) -> 
     primaries = [c for c in episode.candidates if re.match(r"^C(0\d|[1-6]\d|7[0-2])(\.\d)?$", c.code)]
     for group, overlap in _OVERLAP_GROUPS:
         members = [c for c in primaries if c.code[:3] in group and c in episode.candidates]
-        together = [c for c in members if any(o is not c and o.code[:3] != c.code[:3] and _overlap(c, o)
-                                              for o in members)]
+        together = [c for c in members if any(o is not c and o.code[:3] != c.code[:3]
+                                              and _one_tumour_across(c, o, episode) for o in members)]
         if len({c.code[:3] for c in together}) < 2:
             continue
         title = _title(classifications, overlap)
