@@ -51,8 +51,12 @@ def _store_run(session, actor, job: sv.CodingJob, result: CodedEpisode | str, du
     # JSON from an engine process is stored and sent on as it came (the engine process dumped a
     # valid CodedEpisode), not parsed into models and dumped again. Converted before any write:
     # a wrong result stores nothing.
-    proposal = json.loads(result) if isinstance(result, str) else result.model_dump(mode="json")
-    run_id, version = sv.store_proposal(session, actor, job, proposal, duration)
+    raw = result if isinstance(result, str) else None
+    proposal = json.loads(raw) if raw is not None else result.model_dump(mode="json")
+    if session.get_bind().dialect.name == "postgresql":
+        # store_proposal is one statement there: committed by itself, no BEGIN/COMMIT round trips
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    run_id, version = sv.store_proposal(session, actor, job, proposal, duration, proposal_json=raw)
     commit(session)
     session.close()  # give the connection back in this thread (no extra hop)
     if isinstance(result, str):  # RunOut's JSON, with the proposal's text spliced in unchanged
