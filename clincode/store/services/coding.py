@@ -120,10 +120,7 @@ def coding_job(session: Session, actor: Actor, episode_id: int, expected_version
     the documents, in one read-only statement. With ``store_proposal`` this lets a server run
     the engine with no transaction (and no database connection) open meanwhile."""
     require(actor, "episodes:code")
-    rows = session.execute(
-        select(Episode.version, Episode.status, Document.id, Document.text, Document.doc_type)
-        .outerjoin(Document, Document.episode_id == Episode.id).where(Episode.id == episode_id)
-        .order_by(Document.id)).all()
+    rows = session.execute(_job_statement(), {"e_id": episode_id}).all()
     if not rows:
         raise NotFound(f"no episode {episode_id}")
     version, status = rows[0].version, rows[0].status
@@ -135,6 +132,16 @@ def coding_job(session: Session, actor: Actor, episode_id: int, expected_version
     if not documents:
         raise ValidationFailed(f"episode {episode_id} has no documents to code")
     return CodingJob(episode_id, version, status, documents)
+
+
+@lru_cache(maxsize=1)
+def _job_statement():
+    """``coding_job``'s statement, built once: the episode's version and status with its documents
+    (a plain table select: no ORM work to run it)."""
+    episodes, documents = Episode.__table__, Document.__table__
+    return (select(episodes.c.version, episodes.c.status, documents.c.id, documents.c.text, documents.c.doc_type)
+            .select_from(episodes.outerjoin(documents, documents.c.episode_id == episodes.c.id))
+            .where(episodes.c.id == bindparam("e_id")).order_by(documents.c.id))
 
 
 def store_proposal(session: Session, actor: Actor, job: CodingJob, proposal: dict, duration_ms: int,
