@@ -151,6 +151,74 @@ def test_coding_through_engine_processes(db, settings, tokens):
         processes.close()
 
 
+class _EngineWhileSomeoneElseWrites:
+    """Looks like EngineProcesses to the route; while it "codes", ``meanwhile`` changes the episode
+    (a coder assigns it, or finalises it), as can happen during a real engine run."""
+
+    def __init__(self, meanwhile):
+        self.meanwhile = meanwhile
+
+    async def code_json(self, episode_id, documents, all_findings=False):
+        self.meanwhile()
+        return json.dumps({"episode_id": episode_id, "diagnoses": [{"code": "K80.0", "title": "t", "primary": True}],
+                           "procedures": [], "queries": []}), 3
+
+
+def test_coding_refused_when_the_episode_changed_during_the_engine_run(db, settings, tokens):
+    """POST /code stores nothing when the episode changed while the engine worked: 409, no run, no
+    proposed codes, no audit event, version as the rival left it (on PostgreSQL this is the
+    one-statement store on an autocommit connection). Then a clean run stores all of it."""
+    from clincode.api import create_app
+
+    from .test_api_workflow import auth, ingest_samples
+
+    def counts(eid):
+        with db.session() as s:
+            return (s.scalar(select(func.count()).select_from(CodingRun).where(CodingRun.episode_id == eid)),
+                    s.scalar(select(func.count()).select_from(AuditEvent).where(
+                        AuditEvent.episode_id == eid, AuditEvent.action == "run_engine")),
+                    [c.code for c in sv.codes_of(sv.load_episode(s, eid), "proposed")],
+                    sv.load_episode(s, eid).version)
+
+    engine = _EngineWhileSomeoneElseWrites(lambda: None)
+    with TestClient(create_app(settings=settings, database=db, engine_factory=lambda: engine)) as c:
+        eid = ingest_samples(c, tokens)
+        headers = auth(tokens[Role.CODER])
+
+        def assign():
+            with db.session() as s:
+                sv.assign_episode(s, CODER, eid, "user_coder", sv.load_episode(s, eid).version)
+
+        engine.meanwhile = assign
+        before = counts(eid)
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 409
+        assert r.json()["detail"].startswith(f"episode {eid} was changed by someone else (you had version {before[3]}, "
+                                             f"it is now {before[3] + 1})")
+        assert counts(eid) == (before[0], before[1], before[2], before[3] + 1)  # only the rival's change
+
+        def finalise_meanwhile():
+            with db.session() as s:
+                sv.load_episode(s, eid).status = "finalised"  # as finalise leaves it
+
+        engine.meanwhile = lambda: None
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 200, r.text
+        stored = counts(eid)
+        assert stored[:3] == (before[0] + 1, before[1] + 1, ["K80.0"]) and r.json()["version"] == stored[3]
+        assert r.json()["proposal"]["diagnoses"][0]["code"] == "K80.0"
+        with db.session() as s:
+            event = s.scalars(select(AuditEvent).where(AuditEvent.episode_id == eid,
+                                                       AuditEvent.action == "run_engine")).one()
+            assert event.after == {"run_id": r.json()["run_id"], "diagnoses": ["K80.0"], "procedures": [], "queries": 0}
+            assert event.actor == "user_coder" and event.entity_id == str(eid)
+
+        engine.meanwhile = finalise_meanwhile
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 409 and "finalised" in r.json()["detail"]
+        assert counts(eid)[:3] == stored[:3]
+
+
 def test_engine_processes_code_like_the_engine(settings):
     from clincode.engine import default_engine
 
