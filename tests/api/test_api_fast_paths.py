@@ -288,8 +288,26 @@ def test_api_threads_setting(monkeypatch, settings, db, tokens):
     assert api_threads() == 16
     monkeypatch.setenv("CLINCODE_API_THREADS", "3")
     assert api_threads() == 3
-    app = create_app(settings=settings, database=db)
+    import threading
+
+    from clincode.api.routes import coding, episodes
+
+    threads = []
+
+    def on_thread(fn):
+        def record(*args):
+            threads.append((fn.__name__, threading.current_thread().name))
+            return fn(*args)
+        return record
+
+    for module, name in ((episodes, "_episode_body"), (coding, "_read_job"), (coding, "_store_run")):
+        monkeypatch.setattr(module, name, on_thread(getattr(module, name)))
+    app = create_app(settings=settings, database=db, engine_factory=lambda: _EngineWhileSomeoneElseWrites(lambda: None))
     with TestClient(app) as c:
-        assert app.state.api_limiter.total_tokens == 3
+        assert app.state.api_executor._max_workers == 3
         eid = ingest_samples(c, tokens)
-        assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["id"] == eid
+        headers = auth(tokens[Role.CODER])
+        assert c.get(f"/episodes/{eid}", headers=headers).json()["id"] == eid
+        assert c.post(f"/episodes/{eid}/code", json={}, headers=headers).status_code == 200
+    assert [name for name, _ in threads] == ["_episode_body", "_read_job", "_store_run"]
+    assert all(thread.startswith("clincode-api") for _, thread in threads), threads
