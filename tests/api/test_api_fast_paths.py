@@ -7,6 +7,8 @@ import gc
 import json
 import os
 import signal
+import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -140,15 +142,40 @@ def test_coding_through_engine_processes(db, settings, tokens):
             assert CodedEpisode.model_validate(out.proposal) == default_engine().code_episode(str(eid), docs)
             assert c.post(f"/episodes/{eid}/code", json={"version": version}, headers=headers).status_code == 409
 
-            for pid in list(processes._executor._processes):
-                os.kill(pid, signal.SIGKILL)
+            # killed while coding: that coding fails (500, nothing stored), the next one works
+            long_docs = [Document(id="1", text=SUMMARY * 300, type="discharge_summary")]
+            killer = threading.Timer(0.3, lambda: [os.kill(pid, signal.SIGKILL) for pid in processes.pids()])
+            real_submit = processes._submit
+            processes._submit = lambda episode_id, documents, all_findings: (
+                killer.start(), real_submit(episode_id, long_docs, all_findings))[1]
             r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+            processes._submit = real_submit
             assert r.status_code == 500 and "coding engine failed" in r.json()["detail"]
             assert c.get(f"/episodes/{eid}", headers=headers).json()["version"] == out.version
             r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
             assert r.status_code == 200 and r.json()["version"] == out.version + 1
     finally:
         processes.close()
+
+
+def test_engine_process_killed_while_idle_is_replaced(settings):
+    """An engine process that dies with nothing to do fails nothing: a new one takes its place
+    and codes the next episode."""
+    docs = [Document(id="1", text=SUMMARY, type="discharge_summary")]
+    processes = EngineProcesses(1).start()
+    try:
+        first = processes.code_episode("e1", docs)
+        old = processes.pids()
+        os.kill(old[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while processes.pids() == old and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes.pids() != old
+        assert processes.code_episode("e1", docs) == first
+    finally:
+        processes.close()
+    with pytest.raises(RuntimeError):
+        processes.code_episode("e1", docs)
 
 
 class _EngineWhileSomeoneElseWrites:
