@@ -143,7 +143,7 @@ def test_coding_through_engine_processes(db, settings, tokens):
             assert c.post(f"/episodes/{eid}/code", json={"version": version}, headers=headers).status_code == 409
 
             # killed while coding: that coding fails (500, nothing stored), the next one works
-            long_docs = [Document(id="1", text=SUMMARY * 300, type="discharge_summary")]
+            long_docs = [Document(id="1", text=SUMMARY * 1000, type="discharge_summary")]  # codes for seconds
             killer = threading.Timer(0.3, lambda: [os.kill(pid, signal.SIGKILL) for pid in processes.pids()])
             real_submit = processes._submit
             processes._submit = lambda episode_id, documents, all_findings: (
