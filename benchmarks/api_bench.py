@@ -89,9 +89,9 @@ def prepare(url: str, episodes: int, texts: list[str]) -> str:
     return token
 
 
-def cpu_by_part(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far (Linux /proc; empty elsewhere): the server process, its child
-    processes (uvicorn workers, engine processes), PostgreSQL's processes, this client."""
+def cpu_by_part(server_pid: int, engine_processes: bool = True) -> dict[str, float]:
+    """CPU seconds used so far (Linux /proc; empty elsewhere): the server (the uvicorn supervisor
+    and workers), its engine processes, PostgreSQL's processes, this client."""
     out = {"client": time.process_time()}
     try:
         tick = os.sysconf("SC_CLK_TCK")
@@ -107,13 +107,21 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
                 procs[int(entry.name)] = (comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
     except (OSError, ValueError, AttributeError):
         return {}
-    family = {server_pid}
-    grew = True
-    while grew:
-        kids = {pid for pid, (_, ppid, _) in procs.items() if ppid in family} - family
-        grew, family = bool(kids), family | kids
-    out["server"] = procs.get(server_pid, ("", 0, 0.0))[2]
-    out["server children"] = sum(procs[p][2] for p in family if p != server_pid and p in procs)
+    # The server's process tree by depth: the deepest level is the engine processes (and
+    # multiprocessing's resource tracker, which does next to nothing); the levels above are the
+    # uvicorn supervisor and workers (one level when there is a single worker).
+    levels = [{server_pid}]
+    while True:
+        kids = {pid for pid, (_, ppid, _) in procs.items() if ppid in levels[-1]}
+        if not kids:
+            break
+        levels.append(kids)
+    cpu = lambda pids: sum(procs[p][2] for p in pids if p in procs)  # noqa: E731
+    if engine_processes and len(levels) > 1:
+        out["server"] = sum(cpu(level) for level in levels[:-1])
+        out["engine processes"] = cpu(levels[-1])
+    else:
+        out["server"] = sum(cpu(level) for level in levels)
     out["postgres"] = sum(cpu for comm, _, cpu in procs.values() if comm.startswith("postgres"))
     return out
 
@@ -250,6 +258,7 @@ def run(args, url: str, tmp) -> int:
         startup = time.monotonic() - t0
         deadline = time.monotonic() + args.timeout
         ids = list(range(1, args.episodes + 1))
+        engine_processes = os.environ.get("CLINCODE_ENGINE_PROCESSES", "").strip() != "0"
         rng = random.Random(7)
         # warm-up: the first coding loads nothing new (the server preloads the engine) but fills caches
         asyncio.run(phase(base, token, 2, 4, lambda i: ("POST", f"/episodes/{ids[i]}/code"), deadline))
@@ -267,10 +276,10 @@ def run(args, url: str, tmp) -> int:
             ("coding", args.codings, lambda i: ("POST", f"/episodes/{ids[i % len(ids)]}/code")),
         ]:
             engine_ms: list[int] = []
-            cpu_before = cpu_by_part(server.pid)
+            cpu_before = cpu_by_part(server.pid, engine_processes)
             lat, errors, wall = asyncio.run(phase(base, token, args.clients, total, maker, deadline,
                                                   engine_ms if name == "coding" else None))
-            cpu_after = cpu_by_part(server.pid)
+            cpu_after = cpu_by_part(server.pid, engine_processes)
             results[name] = {**percentiles(lat), "throughput_rps": len(lat) / wall, "errors": errors}
             results[name]["cpu_ms_per_request"] = {
                 part: round((cpu_after[part] - cpu_before[part]) * 1000 / max(1, len(lat)), 2)

@@ -9,9 +9,9 @@ import logging
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # a few threads of its own: few threads serve first come, first served instead of
         # contending for the GIL (anyio's default pool, 40 threads, stays for everything else,
         # e.g. the web pages, whose sessions need a thread from it to commit).
-        app.state.api_limiter = anyio.CapacityLimiter(api_threads())
+        app.state.api_executor = ThreadPoolExecutor(api_threads(), thread_name_prefix="clincode-api")
         yield
+        app.state.api_executor.shutdown(wait=True)
         engine_processes = getattr(app.state, "engine_processes", None)
         if engine_processes is not None:
             engine_processes.close()

@@ -7,6 +7,8 @@ import gc
 import json
 import os
 import signal
+import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -140,15 +142,108 @@ def test_coding_through_engine_processes(db, settings, tokens):
             assert CodedEpisode.model_validate(out.proposal) == default_engine().code_episode(str(eid), docs)
             assert c.post(f"/episodes/{eid}/code", json={"version": version}, headers=headers).status_code == 409
 
-            for pid in list(processes._executor._processes):
-                os.kill(pid, signal.SIGKILL)
+            # killed while coding: that coding fails (500, nothing stored), the next one works
+            long_docs = [Document(id="1", text=SUMMARY * 1000, type="discharge_summary")]  # codes for seconds
+            killer = threading.Timer(0.3, lambda: [os.kill(pid, signal.SIGKILL) for pid in processes.pids()])
+            real_submit = processes._submit
+            processes._submit = lambda episode_id, documents, all_findings: (
+                killer.start(), real_submit(episode_id, long_docs, all_findings))[1]
             r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+            processes._submit = real_submit
             assert r.status_code == 500 and "coding engine failed" in r.json()["detail"]
             assert c.get(f"/episodes/{eid}", headers=headers).json()["version"] == out.version
             r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
             assert r.status_code == 200 and r.json()["version"] == out.version + 1
     finally:
         processes.close()
+
+
+def test_engine_process_killed_while_idle_is_replaced(settings):
+    """An engine process that dies with nothing to do fails nothing: a new one takes its place
+    and codes the next episode."""
+    docs = [Document(id="1", text=SUMMARY, type="discharge_summary")]
+    processes = EngineProcesses(1).start()
+    try:
+        first = processes.code_episode("e1", docs)
+        old = processes.pids()
+        os.kill(old[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while processes.pids() == old and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes.pids() != old
+        assert processes.code_episode("e1", docs) == first
+    finally:
+        processes.close()
+    with pytest.raises(RuntimeError):
+        processes.code_episode("e1", docs)
+
+
+class _EngineWhileSomeoneElseWrites:
+    """Looks like EngineProcesses to the route; while it "codes", ``meanwhile`` changes the episode
+    (a coder assigns it, or finalises it), as can happen during a real engine run."""
+
+    def __init__(self, meanwhile):
+        self.meanwhile = meanwhile
+
+    async def code_json(self, episode_id, documents, all_findings=False):
+        self.meanwhile()
+        return json.dumps({"episode_id": episode_id, "diagnoses": [{"code": "K80.0", "title": "t", "primary": True}],
+                           "procedures": [], "queries": []}), 3
+
+
+def test_coding_refused_when_the_episode_changed_during_the_engine_run(db, settings, tokens):
+    """POST /code stores nothing when the episode changed while the engine worked: 409, no run, no
+    proposed codes, no audit event, version as the rival left it (on PostgreSQL this is the
+    one-statement store on an autocommit connection). Then a clean run stores all of it."""
+    from clincode.api import create_app
+
+    from .test_api_workflow import auth, ingest_samples
+
+    def counts(eid):
+        with db.session() as s:
+            return (s.scalar(select(func.count()).select_from(CodingRun).where(CodingRun.episode_id == eid)),
+                    s.scalar(select(func.count()).select_from(AuditEvent).where(
+                        AuditEvent.episode_id == eid, AuditEvent.action == "run_engine")),
+                    [c.code for c in sv.codes_of(sv.load_episode(s, eid), "proposed")],
+                    sv.load_episode(s, eid).version)
+
+    engine = _EngineWhileSomeoneElseWrites(lambda: None)
+    with TestClient(create_app(settings=settings, database=db, engine_factory=lambda: engine)) as c:
+        eid = ingest_samples(c, tokens)
+        headers = auth(tokens[Role.CODER])
+
+        def assign():
+            with db.session() as s:
+                sv.assign_episode(s, CODER, eid, "user_coder", sv.load_episode(s, eid).version)
+
+        engine.meanwhile = assign
+        before = counts(eid)
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 409
+        assert r.json()["detail"].startswith(f"episode {eid} was changed by someone else (you had version {before[3]}, "
+                                             f"it is now {before[3] + 1})")
+        assert counts(eid) == (before[0], before[1], before[2], before[3] + 1)  # only the rival's change
+
+        def finalise_meanwhile():
+            with db.session() as s:
+                sv.load_episode(s, eid).status = "finalised"  # as finalise leaves it
+
+        engine.meanwhile = lambda: None
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 200, r.text
+        stored = counts(eid)
+        assert stored[:3] == (before[0] + 1, before[1] + 1, ["K80.0"]) and r.json()["version"] == stored[3]
+        assert r.json()["proposal"]["diagnoses"][0]["code"] == "K80.0"
+        with db.session() as s:
+            event = s.scalars(select(AuditEvent).where(AuditEvent.episode_id == eid,
+                                                       AuditEvent.action == "run_engine")).one()
+            assert event.after == {"run_id": r.json()["run_id"], "diagnoses": ["K80.0"], "procedures": [], "queries": 0}
+            assert event.actor == "user_coder" and event.entity_id == str(eid)
+
+        engine.meanwhile = finalise_meanwhile
+        r = c.post(f"/episodes/{eid}/code", json={}, headers=headers)
+        assert r.status_code == 409 and "finalised" in r.json()["detail"]
+        assert counts(eid)[:3] == stored[:3]
 
 
 def test_engine_processes_code_like_the_engine(settings):
@@ -220,8 +315,26 @@ def test_api_threads_setting(monkeypatch, settings, db, tokens):
     assert api_threads() == 16
     monkeypatch.setenv("CLINCODE_API_THREADS", "3")
     assert api_threads() == 3
-    app = create_app(settings=settings, database=db)
+    import threading
+
+    from clincode.api.routes import coding, episodes
+
+    threads = []
+
+    def on_thread(fn):
+        def record(*args):
+            threads.append((fn.__name__, threading.current_thread().name))
+            return fn(*args)
+        return record
+
+    for module, name in ((episodes, "_episode_body"), (coding, "_read_job"), (coding, "_store_run")):
+        monkeypatch.setattr(module, name, on_thread(getattr(module, name)))
+    app = create_app(settings=settings, database=db, engine_factory=lambda: _EngineWhileSomeoneElseWrites(lambda: None))
     with TestClient(app) as c:
-        assert app.state.api_limiter.total_tokens == 3
+        assert app.state.api_executor._max_workers == 3
         eid = ingest_samples(c, tokens)
-        assert c.get(f"/episodes/{eid}", headers=auth(tokens[Role.CODER])).json()["id"] == eid
+        headers = auth(tokens[Role.CODER])
+        assert c.get(f"/episodes/{eid}", headers=headers).json()["id"] == eid
+        assert c.post(f"/episodes/{eid}/code", json={}, headers=headers).status_code == 200
+    assert [name for name, _ in threads] == ["_episode_body", "_read_job", "_store_run"]
+    assert all(thread.startswith("clincode-api") for _, thread in threads), threads

@@ -19,12 +19,15 @@ router = APIRouter(prefix="/episodes/{episode_id}", tags=["coding"])
 
 
 @router.post("/code", response_model=RunOut, summary="Run the coding engine and store its proposal")
-async def run_engine(episode_id: int, request: Request, session: SessionDep, actor: needs("episodes:code"),
+async def run_engine(episode_id: int, request: Request, actor: needs("episodes:code"),
                      body: RunCodingIn | None = None) -> Response:
     # Read what the engine needs, run the engine holding no thread, transaction or connection
     # (in the engine processes when the server has them), then store the proposal in one short
-    # transaction that is refused if the episode changed meanwhile (sv.store_proposal).
-    job = await in_api_thread(request, _read_job, session, actor, episode_id, body.version if body else None)
+    # transaction that is refused if the episode changed meanwhile (sv.store_proposal). No session
+    # dependency: each step opens and closes its own session in its thread (a dependency is
+    # FastAPI work on every request, and its clean-up another thread hop).
+    db = request.app.state.database
+    job = await in_api_thread(request, _read_job, db, actor, episode_id, body.version if body else None)
     engine = request.app.state.engine()
     try:
         if hasattr(engine, "code_json"):  # clincode.api.engine_pool.EngineProcesses
@@ -35,29 +38,34 @@ async def run_engine(episode_id: int, request: Request, session: SessionDep, act
             duration = int((time.perf_counter() - started) * 1000)
     except Exception as exc:  # the engine's failure must not lose the episode or leak note text
         raise sv.EngineFailed(f"the coding engine failed on episode {episode_id}: {type(exc).__name__}") from exc
-    body_out = await in_api_thread(request, _store_run, session, actor, job, result, duration)
+    body_out = await in_api_thread(request, _store_run, db, actor, job, result, duration)
     return Response(body_out, media_type="application/json")
 
 
-def _read_job(session, actor, episode_id: int, expected_version: int | None) -> sv.CodingJob:
-    # one statement, no transaction: no BEGIN/ROLLBACK round trips on PostgreSQL
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    job = sv.coding_job(session, actor, episode_id, expected_version)
-    session.close()  # the connection goes back while the engine works
-    return job
+def _read_job(db, actor, episode_id: int, expected_version: int | None) -> sv.CodingJob:
+    with db.sessionmaker() as session:  # closed here: the connection goes back while the engine works
+        # one statement, no transaction: no BEGIN/ROLLBACK round trips on PostgreSQL
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return sv.coding_job(session, actor, episode_id, expected_version)
 
 
-def _store_run(session, actor, job: sv.CodingJob, result: CodedEpisode | str, duration: int) -> bytes:
+def _store_run(db, actor, job: sv.CodingJob, result: CodedEpisode | str, duration: int) -> bytes:
     # JSON from an engine process is stored and sent on as it came (the engine process dumped a
     # valid CodedEpisode), not parsed into models and dumped again. Converted before any write:
     # a wrong result stores nothing.
-    proposal = json.loads(result) if isinstance(result, str) else result.model_dump(mode="json")
-    run_id, version = sv.store_proposal(session, actor, job, proposal, duration)
-    commit(session)
-    session.close()  # give the connection back in this thread (no extra hop)
-    if isinstance(result, str):  # RunOut's JSON, with the proposal's text spliced in unchanged
+    raw = result if isinstance(result, str) else None
+    proposal = json.loads(raw) if raw is not None else result.model_dump(mode="json")
+    # Closed in this thread whatever happens: an unfinished transaction is rolled back (and on
+    # SQLite the write queue released) before the error reaches the client.
+    with db.sessionmaker() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # store_proposal is one statement there: committed by itself, no BEGIN/COMMIT round trips
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        run_id, version = sv.store_proposal(session, actor, job, proposal, duration, proposal_json=raw)
+        commit(session)
+    if raw is not None:  # RunOut's JSON, with the proposal's text spliced in unchanged
         return (f'{{"run_id":{run_id},"episode_id":{job.episode_id},"version":{version},'
-                f'"duration_ms":{duration},"proposal":{result}}}').encode()
+                f'"duration_ms":{duration},"proposal":{raw}}}').encode()
     return RunOut(run_id=run_id, episode_id=job.episode_id, version=version, duration_ms=duration,
                   proposal=proposal).model_dump_json().encode()
 

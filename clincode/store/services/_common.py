@@ -58,7 +58,21 @@ def audit_values(
     reason: str | None = None,
 ) -> dict:
     """One audit trail row's values (for ``audit`` and for services writing with plain INSERTs)."""
+    log_audit(actor, action, entity, entity_id, episode_id)
+    return audit_row(actor, action, entity, entity_id, episode_id=episode_id, before=before, after=after,
+                     reason=reason)
+
+
+def log_audit(actor: Actor, action: str, entity: str, entity_id=None, episode_id: int | None = None) -> None:
     log.info("audit %s %s %s/%s episode=%s", actor.username, action, entity, entity_id, episode_id)
+
+
+def audit_row(
+    actor: Actor, action: str, entity: str, entity_id=None, *,
+    episode_id: int | None = None, before: dict | None = None, after: dict | None = None,
+    reason: str | None = None,
+) -> dict:
+    """``audit_values`` without the log line (for a writer that logs once the row is written)."""
     return dict(actor=actor.username, action=action, entity=entity,
                 entity_id=None if entity_id is None else str(entity_id), episode_id=episode_id,
                 before=jsonable(before), after=jsonable(after), reason=reason, at=utcnow())

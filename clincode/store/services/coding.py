@@ -4,12 +4,13 @@ are kept apart, so an auditor can always see what the engine said and what the c
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Integer, Text, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ...classification import System, load_classifications
@@ -17,8 +18,8 @@ from ...coding.models import CodedEpisode
 from ...coding.models import Document as EngineDocument
 from ..code_checks import check_for_episode
 from ..errors import EpisodeLocked, InvalidCode, NotFound, StoreError, ValidationFailed, VersionConflict
-from ..models import AuditEvent, ClinicianQuery, CodingRun, Document, Episode, EpisodeCode, utcnow
-from ._common import Actor, audit, audit_values, episode_for_change, load_episode, require, snapshot, touch
+from ..models import AuditEvent, ClinicianQuery, CodingRun, Document, Episode, EpisodeCode, UTCDateTime, utcnow
+from ._common import Actor, audit, audit_row, episode_for_change, log_audit, load_episode, require, snapshot, touch
 
 _CODE_FIELDS = ("system", "position", "code", "title", "primary", "qualifies", "performed_on", "source", "assigned_by")
 
@@ -119,10 +120,7 @@ def coding_job(session: Session, actor: Actor, episode_id: int, expected_version
     the documents, in one read-only statement. With ``store_proposal`` this lets a server run
     the engine with no transaction (and no database connection) open meanwhile."""
     require(actor, "episodes:code")
-    rows = session.execute(
-        select(Episode.version, Episode.status, Document.id, Document.text, Document.doc_type)
-        .outerjoin(Document, Document.episode_id == Episode.id).where(Episode.id == episode_id)
-        .order_by(Document.id)).all()
+    rows = session.execute(_job_statement(), {"e_id": episode_id}).all()
     if not rows:
         raise NotFound(f"no episode {episode_id}")
     version, status = rows[0].version, rows[0].status
@@ -136,35 +134,91 @@ def coding_job(session: Session, actor: Actor, episode_id: int, expected_version
     return CodingJob(episode_id, version, status, documents)
 
 
-def store_proposal(session: Session, actor: Actor, job: CodingJob, proposal: dict, duration_ms: int) -> tuple[int, int]:
+@lru_cache(maxsize=1)
+def _job_statement():
+    """``coding_job``'s statement, built once: the episode's version and status with its documents
+    (a plain table select: no ORM work to run it)."""
+    episodes, documents = Episode.__table__, Document.__table__
+    return (select(episodes.c.version, episodes.c.status, documents.c.id, documents.c.text, documents.c.doc_type)
+            .select_from(episodes.outerjoin(documents, documents.c.episode_id == episodes.c.id))
+            .where(episodes.c.id == bindparam("e_id")).order_by(documents.c.id))
+
+
+def store_proposal(session: Session, actor: Actor, job: CodingJob, proposal: dict, duration_ms: int,
+                   proposal_json: str | None = None) -> tuple[int, int]:
     """Store the engine's proposal (``CodedEpisode`` as JSON) for ``job`` as ``run_coding`` does:
     the run, the proposed codes replacing the previous ones, the audit event, the episode's status
-    and version. Plain prepared INSERTs and one version-guarded UPDATE (no ORM unit of work):
-    refused (409) if the episode changed since the job was read, so a proposal is never stored
-    over documents it did not see. Returns (run id, new version); the caller commits."""
+    and version. Plain prepared statements behind one version-guarded UPDATE (no ORM unit of
+    work): refused (409) if the episode changed since the job was read, so a proposal is never
+    stored over documents it did not see. ``proposal_json``, when given, is ``proposal`` as the
+    engine wrote it: stored as the run's result as it is (not dumped again). Returns (run id, new
+    version); the caller commits (on an autocommit connection PostgreSQL's one statement is
+    committed by itself)."""
     require(actor, "episodes:code")
-    s = _store_statements()
     now = utcnow()
     status = "proposed" if job.status in ("uncoded", "proposed") else job.status
-    # First, so a lost race writes nothing, and on PostgreSQL the row lock orders rival writers.
+    rows = _proposed_code_rows(proposal, job.episode_id, 0, now)
+    event = audit_row(actor, "run_engine", "episode", job.episode_id, episode_id=job.episode_id)
+    result_json = proposal_json if proposal_json is not None else json.dumps(proposal)
+    if session.get_bind().dialect.name == "postgresql":
+        run_id = _store_in_one_statement(session, actor, job, status, now, rows, event, proposal, result_json,
+                                         duration_ms)
+    else:
+        run_id = _store_statement_by_statement(session, actor, job, status, now, rows, event, proposal, result_json,
+                                               duration_ms)
+    if run_id is None:
+        _refuse_lost_race(session, job)
+    log_audit(actor, "run_engine", "episode", job.episode_id, job.episode_id)
+    return run_id, job.version + 1
+
+
+def _store_statement_by_statement(session: Session, actor: Actor, job: CodingJob, status: str, now, rows: list[dict],
+                                  event: dict, proposal: dict, result_json: str, duration_ms: int) -> int | None:
+    """SQLite (in process: a statement costs no round trip): the version-guarded UPDATE first, so
+    a lost race writes nothing, then the run, the codes and the audit event."""
+    s = _store_statements()
     changed = session.execute(s["episode"], {"e_id": job.episode_id, "e_version": job.version, "e_status": status,
                                              "e_now": now, "e_new_version": job.version + 1}).rowcount
     if changed != 1:
-        current = session.execute(select(Episode.version, Episode.status).where(Episode.id == job.episode_id)).first()
-        if current is None:
-            raise NotFound(f"no episode {job.episode_id}")
-        if current.status == "finalised":
-            raise EpisodeLocked(f"episode {job.episode_id} is finalised and locked: re-open it with a reason first")
-        raise VersionConflict(job.episode_id, job.version, current.version)
+        return None
     run_id = session.execute(s["run"], {"episode_id": job.episode_id, "requested_by": actor.username,
-                                        "duration_ms": duration_ms, "result": proposal, "created_at": now}).scalar_one()
+                                        "duration_ms": duration_ms, "result_json": result_json,
+                                        "created_at": now}).scalar_one()
     session.execute(s["clear"], {"e_id": job.episode_id})
-    rows = _proposed_code_rows(proposal, job.episode_id, run_id, now)
     if rows:
-        session.execute(s["codes"], rows)
-    session.execute(s["audit"], audit_values(actor, "run_engine", "episode", job.episode_id, episode_id=job.episode_id,
-                                             after=_run_summary(run_id, proposal)))
-    return run_id, job.version + 1
+        session.execute(s["codes"], [{**row, "run_id": run_id} for row in rows])
+    session.execute(s["audit"], {**event, "after": _run_summary(run_id, proposal)})
+    return run_id
+
+
+def _store_in_one_statement(session: Session, actor: Actor, job: CodingJob, status: str, now, rows: list[dict],
+                            event: dict, proposal: dict, result_json: str, duration_ms: int) -> int | None:
+    """PostgreSQL: the whole store as one statement (data-modifying CTEs), one round trip instead
+    of eight (BEGIN, UPDATE, INSERT run, DELETE, the codes, the audit INSERT, COMMIT), which is
+    both the server's and PostgreSQL's CPU. Everything hangs off the version-guarded UPDATE: when
+    it matches no row (a rival writer won, or the episode was finalised) nothing is written."""
+    codes = [{k: row[k] for k in _CODE_COLUMNS} for row in rows]
+    summary = _run_summary(0, proposal)
+    return session.execute(_one_statement_store(), {
+        "e_id": job.episode_id, "e_version": job.version, "e_new_version": job.version + 1, "e_status": status,
+        "now": now, "requested_by": actor.username, "duration_ms": duration_ms, "result": result_json,
+        "codes": json.dumps(codes), "actor": event["actor"], "entity_id": event["entity_id"], "at": event["at"],
+        "diagnoses": json.dumps(summary["diagnoses"]), "procedures": json.dumps(summary["procedures"]),
+        "queries": summary["queries"]}).scalar()
+
+
+def _refuse_lost_race(session: Session, job: CodingJob) -> None:
+    current = session.execute(select(Episode.version, Episode.status).where(Episode.id == job.episode_id)).first()
+    if current is None:
+        raise NotFound(f"no episode {job.episode_id}")
+    if current.status == "finalised":
+        raise EpisodeLocked(f"episode {job.episode_id} is finalised and locked: re-open it with a reason first")
+    raise VersionConflict(job.episode_id, job.version, current.version)
+
+
+# The proposed code's columns the engine fills (``_proposed_code_rows``); the rest are the same for
+# every code of a run.
+_CODE_COLUMNS = ("system", "position", "code", "title", "primary", "score", "evidence", "rationale", "qualifies")
 
 
 @lru_cache(maxsize=1)
@@ -176,11 +230,46 @@ def _store_statements() -> dict:
         "episode": update(episodes).where(episodes.c.id == bindparam("e_id"), episodes.c.version == bindparam("e_version"),
                                           episodes.c.status != "finalised")
         .values(status=bindparam("e_status"), updated_at=bindparam("e_now"), version=bindparam("e_new_version")),
-        "run": insert(runs).returning(runs.c.id),
+        # the result as JSON text, stored as given (a JSON column is text on SQLite)
+        "run": insert(runs).values(result=bindparam("result_json", type_=Text)).returning(runs.c.id),
         "clear": delete(codes).where(codes.c.episode_id == bindparam("e_id"), codes.c.stage == "proposed"),
         "codes": insert(codes),
         "audit": insert(events),
     }
+
+
+@lru_cache(maxsize=1)
+def _one_statement_store():
+    """PostgreSQL's store_proposal statement. All parts see the same snapshot, so the DELETE of
+    the previous proposal never meets the codes inserted beside it; the run's id reaches the codes
+    and the audit summary through ``run``. Returns the run's id, or no row when nothing was written."""
+    return text("""
+        WITH episode AS (
+            UPDATE episodes SET status = :e_status, updated_at = :now, version = :e_new_version
+            WHERE id = :e_id AND version = :e_version AND status <> 'finalised'
+            RETURNING id
+        ), run AS (
+            INSERT INTO coding_runs (episode_id, requested_by, created_at, duration_ms, engine, result)
+            SELECT id, :requested_by, :now, :duration_ms, 'clincode', CAST(:result AS json) FROM episode
+            RETURNING id, episode_id
+        ), cleared AS (
+            DELETE FROM episode_codes WHERE stage = 'proposed' AND episode_id = (SELECT id FROM episode)
+        ), codes AS (
+            INSERT INTO episode_codes (episode_id, run_id, stage, system, position, code, title, "primary", score,
+                                       evidence, rationale, qualifies, source, assigned_by, assigned_at)
+            SELECT run.episode_id, run.id, 'proposed', c.system, c.position, c.code, c.title, c."primary", c.score,
+                   c.evidence, c.rationale, c.qualifies, 'engine', 'engine', :now
+            FROM run, json_to_recordset(CAST(:codes AS json)) AS c(system text, position integer, code text,
+                 title text, "primary" boolean, score double precision, evidence json, rationale json, qualifies text)
+        ), event AS (
+            INSERT INTO audit_events (at, actor, action, entity, entity_id, episode_id, before, after, reason)
+            SELECT :at, :actor, 'run_engine', 'episode', :entity_id, run.episode_id, NULL,
+                   json_build_object('run_id', run.id, 'diagnoses', CAST(:diagnoses AS json),
+                                     'procedures', CAST(:procedures AS json), 'queries', :queries), NULL
+            FROM run
+        )
+        SELECT id FROM run""").bindparams(bindparam("now", type_=UTCDateTime), bindparam("at", type_=UTCDateTime),
+                                          bindparam("queries", type_=Integer))
 
 
 # --- the coder's codes ---------------------------------------------------------------------
