@@ -191,11 +191,13 @@ class WorkerPool:
         except OSError:  # it died since it was last seen: poll() notices and resends these
             pass
 
-    def take(self, more) -> list[Task]:
-        """A message's worth of tasks: retries first, then ``more()`` until it returns None."""
+    def take(self, more, limit: int | None = None) -> list[Task]:
+        """A message's worth of tasks (at most ``limit``): retries first, then ``more()`` until it
+        returns None."""
         tasks: list[Task] = []
         size = 0
-        while len(tasks) < self.batch_docs and size < self.batch_bytes:
+        count = self.batch_docs if limit is None else max(1, min(limit, self.batch_docs))
+        while len(tasks) < count and size < self.batch_bytes:
             task = self.retry.popleft() if self.retry else more()
             if task is None:
                 break
