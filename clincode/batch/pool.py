@@ -78,7 +78,8 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
     # The engine's tables live as long as the worker: set them aside from the cycle collector, whose
     # oldest-generation passes would otherwise walk every lexicon entry again while documents are coded.
     gc.freeze()
-    conn.send(("ready", time.perf_counter() - started, _peak_rss_mb()))
+    # (the CPU time is the whole start-up: interpreter, imports and engine load)
+    conn.send(("ready", time.perf_counter() - started, _peak_rss_mb(), time.process_time()))
     coded = 0
     while True:
         try:
@@ -135,6 +136,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self.retry: deque[Task] = deque()  # resent before new input
         self.load_seconds: list[float] = []
+        self.load_cpu_seconds: list[float] = []  # CPU time of each worker's start-up
         self.peak_rss_mb: dict[int, float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -244,6 +246,7 @@ class WorkerPool:
                 if kind == "ready":
                     worker.ready, worker.since = True, time.monotonic()
                     self.load_seconds.append(msg[1])
+                    self.load_cpu_seconds.append(msg[3])
                     self.peak_rss_mb[worker.process.pid] = msg[2]
                 elif kind == "init_error":
                     raise EngineLoadError(f"a worker could not load the coding engine: {msg[1]}")

@@ -44,6 +44,7 @@ class BatchReport:
     cpu_seconds: list[float] = field(default_factory=list)  # engine CPU seconds per document, this run
     timed: int = 0  # documents whose latency was seen (latencies holds a sample of at most 100,000)
     load_seconds: list[float] = field(default_factory=list)  # engine load time per worker
+    load_cpu_seconds: list[float] = field(default_factory=list)  # CPU time of each worker's whole start-up
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS
 
     @property
@@ -231,6 +232,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
             pool.close()
             report.elapsed = time.perf_counter() - started
             report.load_seconds = list(pool.load_seconds)
+            report.load_cpu_seconds = list(pool.load_cpu_seconds)
             report.peak_rss_mb = dict(pool.peak_rss_mb)
 
 
