@@ -104,6 +104,15 @@ def main() -> None:
           f"-> at most {cores / mean_cpu:.1f} docs/s on {cores} dedicated cores (CPU time is not inflated by "
           f"other jobs on a shared machine; load average now {os.getloadavg()[0]:.1f})")
     print(f"parent process (reading, dispatch, commits, output): {parent_cpu * 1000 / n:.2f} ms CPU per document")
+    if report.load_cpu_seconds:
+        # What the same run needs on `cores` cores of its own, from CPU times (which other jobs on a
+        # shared machine barely change): a worker's start-up, then its share of the documents and of
+        # the parent's work. An estimate: it leaves out waiting on pipes and disks.
+        startup = max(report.load_cpu_seconds)
+        estimate = startup + (sum(report.cpu_seconds) + parent_cpu) / cores
+        print(f"CPU-time estimate on {cores} dedicated cores: worker start-up {startup:.2f} s CPU "
+              f"(interpreter, imports, engine), then documents and parent: {estimate:.2f} s = "
+              f"{n / estimate:.0f} docs/s end to end")
     rss = report.peak_rss_mb.values()
     print(f"peak RSS per worker: max {max(rss):.0f} MB (target < 1536 MB); parent "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -8,19 +8,22 @@ Public surface:
 Every document is coded by ``clincode.batch.outcome.code_document``, in a worker process or a
 Spark executor alike, so the local batch and Spark give the same results.
 """
-from .checkpoint import CheckpointMismatch
-from .pool import EngineLoadError
-from .runner import BatchReport, run_batch
-from .sources import BatchInputError
+from importlib import import_module
+
+# Imported when first asked for: a worker process imports clincode.batch.pool (and so this package)
+# but needs none of the reading, checkpoint and output modules, nor sqlite3 (~45 ms of each worker's
+# start-up); pyspark is heavy and wanted only for the Spark entry point.
+_EXPORTS = {
+    "run_batch": ".runner", "BatchReport": ".runner", "BatchInputError": ".sources",
+    "CheckpointMismatch": ".checkpoint", "EngineLoadError": ".pool", "code_dataframe": ".spark",
+}
 
 
 def __getattr__(name: str):
-    # pyspark is heavy: import it only when the Spark entry point is asked for.
-    if name == "code_dataframe":
-        from .spark import code_dataframe
-
-        return code_dataframe
-    raise AttributeError(name)
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)
 
 
 __all__ = ["run_batch", "BatchReport", "BatchInputError", "CheckpointMismatch", "EngineLoadError",

@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import sys
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -77,7 +78,8 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
     # The engine's tables live as long as the worker: set them aside from the cycle collector, whose
     # oldest-generation passes would otherwise walk every lexicon entry again while documents are coded.
     gc.freeze()
-    conn.send(("ready", time.perf_counter() - started, _peak_rss_mb()))
+    # (the CPU time is the whole start-up: interpreter, imports and engine load)
+    conn.send(("ready", time.perf_counter() - started, _peak_rss_mb(), time.process_time()))
     coded = 0
     while True:
         try:
@@ -85,7 +87,16 @@ def _worker_main(conn, settings_data: dict, all_findings: bool, max_bytes: int) 
         except (EOFError, OSError):  # the parent is gone (even kill -9): nothing left to do
             return
         if batch is None:
-            return
+            # Everything is sent: leave without tearing the engine down object by object (interpreter
+            # shutdown frees its hundreds of thousands of objects one at a time, ~0.1 s the parent's
+            # close() would wait for at the end of every batch).
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+            conn.close()
+            os._exit(0)
         for seq, doc_id, text in batch:
             t0, c0 = time.perf_counter(), time.process_time()
             line, failure = outcome.code_document(engine, doc_id, text, all_findings, max_bytes)
@@ -125,6 +136,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self.retry: deque[Task] = deque()  # resent before new input
         self.load_seconds: list[float] = []
+        self.load_cpu_seconds: list[float] = []  # CPU time of each worker's start-up
         self.peak_rss_mb: dict[int, float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -144,7 +156,7 @@ class WorkerPool:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(target=_worker_main, args=(child, *self._args), daemon=True,
                                     name="clincode-batch-worker")
-        with _fixed_hash_seed():
+        with _fixed_hash_seed(), _one_thread_per_worker():
             process.start()
         child.close()
         return _Worker(process, parent, since=time.monotonic())
@@ -181,11 +193,13 @@ class WorkerPool:
         except OSError:  # it died since it was last seen: poll() notices and resends these
             pass
 
-    def take(self, more) -> list[Task]:
-        """A message's worth of tasks: retries first, then ``more()`` until it returns None."""
+    def take(self, more, limit: int | None = None) -> list[Task]:
+        """A message's worth of tasks (at most ``limit``): retries first, then ``more()`` until it
+        returns None."""
         tasks: list[Task] = []
         size = 0
-        while len(tasks) < self.batch_docs and size < self.batch_bytes:
+        count = self.batch_docs if limit is None else max(1, min(limit, self.batch_docs))
+        while len(tasks) < count and size < self.batch_bytes:
             task = self.retry.popleft() if self.retry else more()
             if task is None:
                 break
@@ -232,6 +246,7 @@ class WorkerPool:
                 if kind == "ready":
                     worker.ready, worker.since = True, time.monotonic()
                     self.load_seconds.append(msg[1])
+                    self.load_cpu_seconds.append(msg[3])
                     self.peak_rss_mb[worker.process.pid] = msg[2]
                 elif kind == "init_error":
                     raise EngineLoadError(f"a worker could not load the coding engine: {msg[1]}")
@@ -289,6 +304,26 @@ def _fixed_hash_seed():
             os.environ.pop("PYTHONHASHSEED", None)
         else:
             os.environ["PYTHONHASHSEED"] = previous
+
+
+# Numerical libraries start a pool of threads per process, one per core, as numpy is imported (the
+# diagnosis scorer uses it): with one worker per core those threads only compete with the other
+# workers, and starting them costs each worker ~60 ms of CPU. Results do not depend on them (the
+# scorer does no BLAS arithmetic).
+_THREAD_POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _one_thread_per_worker():
+    """Start workers with one thread for the numerical libraries, unless the caller chose a number."""
+    unset = [name for name in _THREAD_POOLS if name not in os.environ]
+    for name in unset:
+        os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
 
 
 def default_workers() -> int:

@@ -44,6 +44,7 @@ class BatchReport:
     cpu_seconds: list[float] = field(default_factory=list)  # engine CPU seconds per document, this run
     timed: int = 0  # documents whose latency was seen (latencies holds a sample of at most 100,000)
     load_seconds: list[float] = field(default_factory=list)  # engine load time per worker
+    load_cpu_seconds: list[float] = field(default_factory=list)  # CPU time of each worker's whole start-up
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS
 
     @property
@@ -186,6 +187,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
         return None
 
     pool = WorkerPool(workers, settings.model_dump(), all_findings, settings.max_document_bytes, timeout)
+    to_send, sent = report.total - len(done), 0  # (an estimate: ids read twice or unreadable count too)
     started = time.perf_counter()
     last_commit = time.monotonic()
     first = next_task()
@@ -198,10 +200,19 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
                 progress.update(task_id, description="coding")
             while (pool.retry or pool.inflight or not exhausted) and not stop.requested:
                 for worker in pool.idle():
-                    tasks = pool.take(next_task)
+                    # near the end, smaller messages, so that the workers finish together instead of
+                    # one coding a last full message while the other waits
+                    tasks = pool.take(next_task, limit=max(1, (to_send - sent) // (2 * workers)))
                     if not tasks:
                         break
+                    sent += len(tasks)
                     pool.send(worker, tasks)
+                # commit now, while the workers code what they were just sent (a commit waits for
+                # its fsyncs: done after the results were read, it kept a worker idle that long)
+                if len(coded) + len(failed) >= commit_every or time.monotonic() - last_commit > commit_seconds:
+                    checkpoint.commit(coded, failed)
+                    coded, failed = [], []
+                    last_commit = time.monotonic()
                 if not (pool.retry or pool.inflight):
                     continue  # only already-done or unreadable records were read: read on
                 for result in pool.poll(timeout=0.25):
@@ -213,10 +224,6 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
                         failed.append((result.task.seq, result.failure))
                     if task_id is not None:
                         progress.advance(task_id)
-                if len(coded) + len(failed) >= commit_every or time.monotonic() - last_commit > commit_seconds:
-                    checkpoint.commit(coded, failed)
-                    coded, failed = [], []
-                    last_commit = time.monotonic()
             report.interrupted = stop.requested
         except _Interrupted:
             report.interrupted = True
@@ -225,6 +232,7 @@ def _code_pending(spec, checkpoint: Checkpoint, settings: Settings, report: Batc
             pool.close()
             report.elapsed = time.perf_counter() - started
             report.load_seconds = list(pool.load_seconds)
+            report.load_cpu_seconds = list(pool.load_cpu_seconds)
             report.peak_rss_mb = dict(pool.peak_rss_mb)
 
 

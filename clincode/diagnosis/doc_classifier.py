@@ -36,14 +36,20 @@ class DocClassifier:
         """P(category) for every modelled category, or only for ``categories`` (the candidates)."""
         if not self.models:
             return {}
+        by_gram = self._by_gram.get
         if categories is None:
             z = {cat: m[0] for cat, m in self.models.items()}
+            for gram in grams:  # (in this order: the sums, bit for bit, depend on it)
+                weights = by_gram(gram)
+                if weights is not None:  # most of a document's n-grams weigh for no category
+                    for cat, w in weights:
+                        z[cat] += w
         else:
             z = {cat: self.models[cat][0] for cat in categories if cat in self.models}
-        for gram in grams:
-            for cat, w in self._by_gram.get(gram, ()):
-                if cat in z:
-                    z[cat] += w
+            for gram in grams:
+                for cat, w in by_gram(gram, ()):
+                    if cat in z:
+                        z[cat] += w
         return {cat: 1.0 / (1.0 + math.exp(-max(min(v, 30.0), -30.0))) for cat, v in z.items()}
 
     def to_json(self) -> dict:

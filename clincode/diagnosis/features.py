@@ -61,7 +61,7 @@ class EpisodeView:
             lo = bisect.bisect_left(starts, ev.start - longest[0])
             hi = bisect.bisect_right(starts, ev.start)
             enclosing = cache[key] = {c for s, e, c in rest[lo:hi] if e >= ev.end and e - s > size}
-        return bool(enclosing - {category})
+        return len(enclosing) > 1 or (bool(enclosing) and category not in enclosing)  # another category
 
 
 DIAGNOSIS_SECTIONS = frozenset({"diagnosis", "secondary_diagnoses", "postoperative_diagnosis", "histology",
@@ -187,8 +187,16 @@ def candidate_features(category: str, mentions: list[Finding], stats: CorpusStat
 
 
 def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
+    logit = _LOGITS.get(p)
+    if logit is None:
+        q = min(max(p, 1e-4), 1 - 1e-4)
+        logit = _LOGITS[p] = math.log(q / (1 - q))
+    return logit
+
+
+# The logits of the precisions and priors met so far: a model holds a few thousand distinct values,
+# and an episode asks for hundreds.
+_LOGITS: dict[float, float] = {}
 
 
 def _learned_evidence(best: dict[str, float], prior: float) -> float:

@@ -144,7 +144,7 @@ class DiagnosisFinder:
 
     def set_model(self, model: DiagnosisModel | None) -> None:
         self.model = model
-        self._texts: dict[tuple[str, int], tuple] = {}  # learned association -> its formatted texts
+        self._texts: dict[str, tuple] = {}  # n-gram -> (its associations, their formatted texts)
 
     # ------------------------------------------------------------------ public
     def find(self, parsed_documents) -> list[Finding]:
@@ -202,30 +202,53 @@ class DiagnosisFinder:
 
     def learned_from(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
         """Findings for the n-gram occurrences ``(gram, first, last)`` of sentence ``si`` kept in ``table``."""
+        if not _FINDING_IN_ORDER:
+            return self._learned_from_by_keyword(doc, si, occurrences, table)
+        out = []
+        append = out.append
+        sentence, tokens = doc.sentences[si]
+        parsed = doc.parsed
+        for gram, i, j in occurrences:
+            learned = self._learned(gram, table)
+            if not learned:
+                continue
+            start, end = tokens[i].start, tokens[j].end
+            # the span's context once for all its associations (a gram names up to three categories)
+            _ctx, ev, (section, negated, uncertain, historical, family, hypothetical, rationale) = _context(
+                parsed, sentence, start, end)
+            for code, path, why, precision, support in learned:
+                # positional, in Finding's field order (see _finding)
+                append(Finding(code, "icd10", gram, ev, section, negated, uncertain, historical, family,
+                               hypothetical, 0.5, path, rationale + [why], [],
+                               {"kind": "learned", "ngram": gram, "precision": precision, "support": support}))
+        return out
+
+    def _learned_from_by_keyword(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
+        """learned_from through _finding (when Finding's fields are not in the order it expects)."""
         out = []
         sentence, tokens = doc.sentences[si]
         for gram, i, j in occurrences:
-            assocs = table.get(gram)
-            if not assocs:
-                continue
             start, end = tokens[i].start, tokens[j].end
-            for assoc in assocs:
-                path, why = self._learned_texts(gram, assoc)
-                out.append(self._finding(doc.parsed, sentence, start, end, assoc.code, gram, path,
-                                         {"kind": "learned", "ngram": gram, "precision": assoc.precision,
-                                          "support": assoc.support}, why))
+            for code, path, why, precision, support in self._learned(gram, table):
+                out.append(self._finding(doc.parsed, sentence, start, end, code, gram, path,
+                                         {"kind": "learned", "ngram": gram, "precision": precision,
+                                          "support": support}, why))
         return out
 
-    def _learned_texts(self, gram: str, assoc) -> tuple[str, str]:
-        """(index path, rationale) of an association, formatted once per process (the hot path makes
+    def _learned(self, gram: str, table) -> tuple:
+        """``(code, index path, rationale, precision, support)`` of each of the n-gram's associations in
+        ``table``, in the table's order, with the texts formatted once per process (the hot path makes
         hundreds of learned findings per document)."""
-        key = (gram, id(assoc))
-        hit = self._texts.get(key)
-        if hit is None or hit[0] is not assoc:
-            hit = self._texts[key] = (assoc, (
-                f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})",
-                f"learned association '{gram}' -> {assoc.category} "
-                f"(precision {assoc.precision:.2f} in {assoc.support} training documents)"))
+        assocs = table.get(gram)
+        hit = self._texts.get(gram)
+        if hit is None or hit[0] is not assocs:
+            hit = self._texts[gram] = (assocs, tuple(
+                (assoc.code,
+                 f"learned: '{gram}' -> {assoc.category} (precision {assoc.precision:.2f})",
+                 f"learned association '{gram}' -> {assoc.category} "
+                 f"(precision {assoc.precision:.2f} in {assoc.support} training documents)",
+                 assoc.precision, assoc.support)
+                for assoc in assocs or ()))
         return hit[1]
 
     def score(self, findings: list[Finding], doc_length: int, grams: set[str] | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from .normalise import STOPWORDS, Token
 
@@ -32,7 +33,7 @@ def ngrams(tokens: list[Token]):
                 break
             if weak[j]:
                 continue
-            yield " ".join(keys[i:j + 1]), i, j
+            yield (keys[i] if n == 1 else " ".join(keys[i:j + 1])), i, j
 
 
 @dataclass(slots=True)
@@ -82,4 +83,9 @@ def kept_occurrences(occurrences, table) -> list[tuple[str, int, int]]:
     """The occurrences ``(n-gram, first, last)`` of one sentence (from ``ngrams``) that ``table`` keeps,
     ordered by their last word, the longest first. One pass over the sentence's n-grams, which the
     document classifiers need anyway, costs less than a separate automaton scan."""
-    return sorted((o for o in occurrences if o[0] in table), key=lambda o: (o[2], o[1]))
+    kept = [o for o in occurrences if o[0] in table]
+    kept.sort(key=_by_last_then_first)
+    return kept
+
+
+_by_last_then_first = itemgetter(2, 1)

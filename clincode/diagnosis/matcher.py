@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexicon import NEOPLASM_MARK, Entry, Lexicon
+from .lexicon import NEOPLASM_MARK, Entry, Lexicon, file_by_second_word
 from .normalise import STOPWORDS, Token
 
 _MODIFIER_REACH = 3  # a behaviour modifier acts on a neoplasm noun at most this many words away
@@ -39,9 +39,10 @@ class LexiconMatcher:
         self._by_key = lexicon.by_key
         self._morphology = lexicon.morphology
         self._modifiers = lexicon.modifiers
-        # key word -> its entries filed by second word (see _file_by_second_word), built for a key
-        # the first time a sentence holds it: a process meets a few thousand of the 14,000 keys
-        self._candidates: dict[str, tuple] = {}
+        # key word -> its entries filed by second word (see file_by_second_word): filed when the
+        # lexicon was compiled (and cached with it); a lexicon without them files a key the first
+        # time a sentence holds it
+        self._candidates: dict[str, tuple] = dict(lexicon.by_second_word)
 
     def match(self, tokens: list[Token], breaks: frozenset[int] = frozenset()) -> list[Match]:
         """Every lexicon match in one sentence's tokens, after dropping subsumed ones.
@@ -73,7 +74,7 @@ class LexiconMatcher:
                 eids = by_key.get(form)
                 if eids is None:
                     continue
-                index = candidates[form] = _file_by_second_word(form, eids, entries, frequency)
+                index = candidates[form] = file_by_second_word(form, eids, entries, frequency)
             eids, by_second = index
             if by_second:
                 seconds = present & by_second.keys()
@@ -201,25 +202,3 @@ def _drop_subsumed(matches: list[Match]) -> list[Match]:
                 continue
         keep.append(m)
     return keep
-
-
-def _file_by_second_word(key: str, eids: list[int], entries: list[Entry], frequency: dict[str, int]):
-    """The entries filed under ``key`` as (its one-word entries, {second word -> the others}).
-
-    The lexicon files every entry under its rarest word; a common key ("pain", "eye", "study") holds
-    hundreds of phrases, nearly all needing a word the sentence lacks. Filing them again under their
-    second-rarest word lets a sentence try only the entries whose two rarest words it holds."""
-    singles: list[int] = []
-    by_second: dict[str, list[int]] = {}
-    for eid in eids:
-        words = entries[eid].words
-        if len(words) == 1:
-            singles.append(eid)
-            continue
-        if len(words) == 2:
-            first, other = words
-            second = other if first == key else first
-        else:
-            second = min((w for w in words if w != key), key=lambda w: (frequency.get(w, 0), w))
-        by_second.setdefault(second, []).append(eid)
-    return tuple(singles), {w: tuple(ids) for w, ids in by_second.items()}

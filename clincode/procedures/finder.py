@@ -9,7 +9,12 @@ Turning findings into the coded sequence (which to keep, Y/Z codes, order) is th
 from __future__ import annotations
 
 import bisect
+import hashlib
+import logging
+import os
+import pickle
 import re
+from pathlib import Path
 
 from ..coding.findings import Finding
 from ..coding.models import Evidence
@@ -18,6 +23,8 @@ from .cues import CueBook, DocumentCues, default_cues, read_table
 from .lexicon import RESOURCES, Entry, Lexicon, Match, load_lexicon, tokenise
 from .titles import TitleWords
 from .statements import STATEMENT_MAX_CHARS, Span, clause_around, statement_spans
+
+log = logging.getLogger(__name__)
 
 # Sections whose procedure mentions are not this episode's operations.
 NOT_THIS_EPISODE = frozenset({
@@ -142,6 +149,46 @@ def _names_procedure(lexicon: Lexicon, heading: str) -> bool:
     return entry is not None and not entry.from_title
 
 
+_LEXICON_CACHE_VERSION = "1"
+
+
+def _lexicon_and_titles(opcs4, cache_dir) -> tuple[Lexicon, TitleWords]:
+    """The procedure lexicon (hand-built terms and OPCS-4 titles) and the titles' words, from a pickle
+    in ``cache_dir`` when one was made from the same terms, titles and code (building them costs every
+    engine ~70 ms: every process of a batch or an API pool pays it; unpickling, ~25 ms)."""
+    if cache_dir is None:
+        return load_lexicon(opcs4), TitleWords(opcs4)
+    here = Path(__file__).parent
+    parts = [_LEXICON_CACHE_VERSION]
+    for f in sorted(RESOURCES.glob("*.tsv")) + [here / "lexicon.py", here / "titles.py"]:
+        st = f.stat()
+        parts.append(f"{f.name}:{st.st_mtime_ns}:{st.st_size}")
+    # the titles themselves, not only the release's name: a table edited in place must not be served stale
+    titles = hashlib.sha1("\n".join(f"{c.code}\t{c.kind.value}\t{c.title}" for c in opcs4).encode("utf-8"))
+    parts.append(titles.hexdigest())
+    key = hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+    cache = Path(cache_dir) / f"procedure-lexicon-{key}.pickle"
+    if cache.is_file():
+        try:
+            with open(cache, "rb") as fh:
+                lexicon, title_words = pickle.load(fh)
+            if isinstance(lexicon, Lexicon) and isinstance(title_words, TitleWords):
+                return lexicon, title_words
+            log.warning("ignoring procedure lexicon cache %s: not a lexicon", cache)
+        except Exception as exc:  # noqa: BLE001 - a corrupt or foreign cache is rebuilt, never fatal
+            log.warning("ignoring unreadable procedure lexicon cache %s: %s", cache, exc)
+    lexicon, title_words = load_lexicon(opcs4), TitleWords(opcs4)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # several processes may build at once
+        with open(tmp, "wb") as fh:
+            pickle.dump((lexicon, title_words), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError as exc:
+        log.warning("could not write the procedure lexicon cache %s: %s", cache, exc)
+    return lexicon, title_words
+
+
 class ProcedureFinder:
     """Finds OPCS-4 procedures in an episode's parsed documents."""
 
@@ -149,10 +196,13 @@ class ProcedureFinder:
         self.classifications = classifications
         self.settings = settings
         opcs4 = getattr(classifications, "opcs4", None)  # None: no OPCS-4 table, the hand-built lexicon only
-        self.lexicon = lexicon or load_lexicon(opcs4)
+        if lexicon is None and opcs4 is not None:
+            self.lexicon, self.titles = _lexicon_and_titles(opcs4, getattr(settings, "cache_dir", None))
+        else:
+            self.lexicon = lexicon or load_lexicon(opcs4)
+            self.titles = TitleWords(opcs4) if opcs4 is not None else None
         self.cues = default_cues()
         self.sites = Sites(read_table(RESOURCES / "sites.tsv"))
-        self.titles = TitleWords(opcs4) if opcs4 is not None else None
 
     def find(self, parsed_documents) -> list[Finding]:
         findings: list[Finding] = []

@@ -13,6 +13,7 @@ the UK development set (../shared/data/uk_dev/README.md) narrows a national opti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..coding.findings import Finding
 from ..coding.models import ClinicianQuery, CodeAssignment
@@ -357,18 +358,27 @@ def add_supplementary_codes(f: Finding, classifications) -> None:
 def links_to(code: str, diagnoses) -> list[str]:
     """The diagnoses a procedure treats: the conditions of the organ operated on (procedure_targets.tsv),
     else those of the body system the OPCS-4 chapter operates on (procedure_body_systems.tsv)."""
+    prefixes = _treated_prefixes(code)
+    out = []
+    if not prefixes:
+        return out
+    for d in diagnoses or ():
+        dcode = getattr(d, "code", d)
+        if dcode.startswith(prefixes):
+            out.append(dcode)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _treated_prefixes(code: str) -> tuple[str, ...]:
+    """The ICD-10 code prefixes of the conditions the procedure ``code`` treats (see links_to)."""
     prefixes: tuple[str, ...] = ()
     for first, last, icd in procedure_targets():
         if first <= code[: len(first)] <= last:
             prefixes += icd
     if not prefixes:
-        prefixes = body_systems().get(code[0], ())
-    out = []
-    for d in diagnoses or ():
-        dcode = getattr(d, "code", d)
-        if any(dcode.startswith(p) for p in prefixes):
-            out.append(dcode)
-    return out
+        prefixes = tuple(body_systems().get(code[0], ()))
+    return prefixes
 
 
 def sequence(codes: list[Finding], primary_dx: str | None = None) -> list[Finding]:

@@ -22,12 +22,14 @@ def diabetes_type_must_be_documented(episode: DiagnosisEpisode, classifications)
     index "Diabetes, diabetic (mellitus) E14.-"; house policy ../shared/data/uk_dev/README.md
     (diabetes, type not stated: E14.9 with a query).
     """
-    stated_1 = bool(episode.search(_TYPE_1.pattern))
-    stated_2 = bool(episode.search(_TYPE_2.pattern))
+    stated: dict[str, bool] = {}  # "E10"/"E11" -> the type is written; searched only for a diabetes code
     for cand in list(episode.candidates):
         if not cand.code.startswith(("E10", "E11")):
             continue
-        said = stated_1 if cand.code.startswith("E10") else stated_2
+        category = cand.code[:3]
+        said = stated.get(category)
+        if said is None:
+            said = stated[category] = bool(episode.search((_TYPE_1 if category == "E10" else _TYPE_2).pattern))
         if said:
             continue
         unspecified = "E14" + cand.code[3:]
