@@ -199,7 +199,7 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           database_url: DatabaseUrl = None,
           workers: Annotated[Optional[int], typer.Option(
-              help="server worker processes (default: one per core)")] = None,
+              help="server worker processes (default: one per four cores)")] = None,
           engine_processes: Annotated[Optional[int], typer.Option(
               help="coding engine processes per worker (default: cores / workers; 0: in the worker's threads)")] = None,
           preload: Annotated[bool, typer.Option(help="load the coding engine before the first request")] = True) -> None:
@@ -217,9 +217,14 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
             raise typer.Exit(1)
     cores = os.cpu_count() or 1
     if workers is None:
-        # One per core: a worker's Python runs on one core at a time. SQLite writers of all the
-        # workers queue on one lock file (clincode/api/sqlite_writes.py).
-        workers = cores
+        # One worker per four cores. A worker's event loop hands each coding to its least busy
+        # engine process, so one worker keeps all the engine processes evenly fed; with a worker per
+        # core each has its own engine processes, clients' keep-alive connections split unevenly
+        # between workers and the busier worker's codings queue (2 cores, 20 clients, 3.3 KB notes,
+        # PostgreSQL: coding p95 157-160 ms with one worker, 166-221 ms with two). A worker's own
+        # share is ~2 ms of CPU per coding, so past about four cores a second worker pays.
+        # SQLite writers of all the workers queue on one lock file (clincode/api/sqlite_writes.py).
+        workers = max(1, cores // 4)
     if url.startswith("sqlite") and workers > 1:
         typer.secho("note: several workers share one SQLite file; writes are queued one at a time (PostgreSQL scales better)", err=True)
     os.environ["CLINCODE_PRELOAD_ENGINE"] = "1" if preload else "0"

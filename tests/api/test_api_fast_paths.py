@@ -272,7 +272,7 @@ def test_sqlite_write_lock_spans_processes(tmp_path):
 
 
 def test_serve_defaults(tmp_path, monkeypatch):
-    """One worker per core; the engine processes share the cores."""
+    """One worker per four cores; the engine processes share the cores."""
     import uvicorn
     from typer.testing import CliRunner
 
@@ -289,8 +289,14 @@ def test_serve_defaults(tmp_path, monkeypatch):
     upgrade(url)
     result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload"])
     assert result.exit_code == 0, result.output
-    assert "4 worker process(es), 1 engine process(es) each" in result.output
-    assert calls[-1] == ("clincode.api.main:served_app", {**calls[-1][1], "workers": 4, "factory": True})
+    assert "1 worker process(es), 4 engine process(es) each" in result.output
+    assert calls[-1][1].get("workers") is None  # one worker: the app object itself
+    monkeypatch.delenv("CLINCODE_ENGINE_PROCESSES")
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload"])
+    assert result.exit_code == 0 and "2 worker process(es), 4 engine process(es) each" in result.output
+    assert calls[-1] == ("clincode.api.main:served_app", {**calls[-1][1], "workers": 2, "factory": True})
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
     monkeypatch.delenv("CLINCODE_ENGINE_PROCESSES")
     result = CliRunner().invoke(app, ["serve", "--database-url", url, "--no-preload", "--workers", "1"])
     assert result.exit_code == 0 and "1 worker process(es), 4 engine process(es) each" in result.output
