@@ -239,3 +239,10 @@ def test_two_readings_of_one_site_are_not_one_tumour_across_sites(build):
     ep = build.code(text, [("C64", "cell carcinoma of the renal", "diagnosis"),
                            ("C65", "carcinoma of the renal pelvis", "diagnosis")])
     assert "C68.8" not in build.codes(ep)
+
+
+def test_swelling_is_part_of_cellulitis_and_dental_abscess(build):
+    text = "DIAGNOSIS: Cellulitis of the penis with swelling. Left facial swelling from a dental abscess."
+    ep = build.code(text, [("L03.9", "Cellulitis of the penis", "diagnosis"), ("R60.9", "swelling", "diagnosis"),
+                           ("R22.0", "facial swelling", "diagnosis"), ("K04.7", "dental abscess", "diagnosis")])
+    assert sorted(build.codes(ep)) == ["K04.7", "L03.9"]
