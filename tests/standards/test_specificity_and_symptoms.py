@@ -246,3 +246,12 @@ def test_swelling_is_part_of_cellulitis_and_dental_abscess(build):
     ep = build.code(text, [("L03.9", "Cellulitis of the penis", "diagnosis"), ("R60.9", "swelling", "diagnosis"),
                            ("R22.0", "facial swelling", "diagnosis"), ("K04.7", "dental abscess", "diagnosis")])
     assert sorted(build.codes(ep)) == ["K04.7", "L03.9"]
+
+
+def test_bleeding_is_part_of_a_missed_abortion_and_pain_of_an_infected_prosthesis(build):
+    text = "DIAGNOSIS: Missed abortion with heavy bleeding."
+    ep = build.code(text, [("O02.1", "Missed abortion", "diagnosis"), ("R58", "bleeding", "diagnosis")])
+    assert build.codes(ep) == ["O02.1"]
+    text = "DIAGNOSIS: Infected left total knee arthroplasty. Knee pain."
+    ep = build.code(text, [("T84.5", "Infected left total knee arthroplasty", "diagnosis"), ("R52.9", "pain", "diagnosis")])
+    assert "R52.9" not in build.codes(ep)
