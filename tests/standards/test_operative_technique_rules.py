@@ -154,3 +154,14 @@ def test_weak_stated_reason_is_primary_when_nothing_else_is_coded(build):
     learned = {"score": 0.05, "attributes": {"threshold": 0.13, "kind": "learned"}}
     ep = build.code(text, [("R51", "headaches", "indications", learned)])
     assert build.codes(ep) == []
+
+
+def test_heart_arrested_for_the_operation_is_not_a_cardiac_arrest(build):
+    text = ("PROCEDURES: 1. Aortic valve replacement. 2. Cold cardioplegia arrest of the heart.\n"
+            "POSTOPERATIVE DIAGNOSIS: Aortic stenosis.")
+    ep = build.code(text, [("I35.0", "Aortic stenosis", "postoperative_diagnosis"),
+                           ("I46.9", "arrest of the heart", "procedure")])
+    assert build.codes(ep) == ["I35.0"]
+    text = "DIAGNOSIS: Cardiac arrest in the emergency department, resuscitated."
+    ep = build.code(text, [("I46.9", "Cardiac arrest", "diagnosis")])
+    assert build.codes(ep) == ["I46.9"]

@@ -12,7 +12,11 @@ from .comorbidities import coded_when_past, comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode, section_info
 from .resources import matches
 from .sites import site_alone_is_not_a_condition
-from .technique import anaesthetic_is_not_a_condition, technique_words_are_not_findings
+from .technique import (
+    anaesthetic_is_not_a_condition,
+    induced_cardiac_arrest_is_technique,
+    technique_words_are_not_findings,
+)
 
 Verdict = tuple[bool, str | None]  # (keep, note or reason)
 
@@ -184,7 +188,8 @@ def weak_but_documented(f: Finding, why: str, episode: DiagnosisEpisode) -> bool
         return False
     text = episode.texts.get(f.evidence.document, "")
     if (part_of_the_patients_age(f, text) or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode)
-            or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text)):
+            or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text)
+            or induced_cardiac_arrest_is_technique(f, text)):
         return False
     return all(rule(f) is None or rule(f)[0] for rule in FINDING_RULES)
 
@@ -212,7 +217,8 @@ def screen(findings: list[Finding], episode: DiagnosisEpisode, classifications) 
         text = episode.texts.get(f.evidence.document, "")
         guard = (not_documented_in_words(f) or part_of_the_patients_age(f, text)
                  or to_be_ruled_out(f, text) or technique_words_are_not_findings(f, episode)
-                 or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text))
+                 or site_alone_is_not_a_condition(f) or anaesthetic_is_not_a_condition(f, text)
+                 or induced_cardiac_arrest_is_technique(f, text))
         if guard is not None:
             episode.excluded.append((f, guard[1]))
             continue

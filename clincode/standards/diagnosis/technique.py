@@ -117,3 +117,23 @@ def anaesthetic_is_not_a_condition(f: Finding, text: str) -> tuple[bool, str] | 
     if _ANAESTHETIC_CARE.search(around):
         return False, f"'{f.evidence.text}' is the anaesthetic given, not loss of skin sensation"
     return None
+
+
+# The heart stopped on purpose for cardiac surgery: cardioplegia, "diastolic arrest", "arrested the heart".
+_INDUCED_ARREST = re.compile(r"cardioplegi|diastolic arrest|arrest(?:ed)? the heart with|(?:induced|elective) (?:cardiac )?arrest",
+                             re.IGNORECASE)
+
+
+def induced_cardiac_arrest_is_technique(f: Finding, text: str) -> tuple[bool, str] | None:
+    """A cardiac arrest the surgeon induced (cardioplegia, "complete diastolic arrest of the heart")
+    is part of the operation on cardiopulmonary bypass, not the condition I46.
+
+    Standard: WHO ICD-10 Volume 2, 4.4.1 (only conditions documented by the clinician are coded);
+    OPCS-4 (cardioplegia is part of the open heart operation and its Y73 cardiopulmonary bypass code).
+    """
+    if not f.code.startswith("I46"):
+        return None
+    around = text[max(0, f.evidence.start - 60):min(len(text), f.evidence.end + 60)]
+    if _INDUCED_ARREST.search(around):
+        return False, f"'{f.evidence.text}' is the heart arrested for the operation (cardioplegia), not a cardiac arrest"
+    return None
