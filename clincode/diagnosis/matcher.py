@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lexicon import NEOPLASM_MARK, Entry, Lexicon, file_by_second_word
-from .normalise import STOPWORDS, Token
+from .normalise import STOPWORDS, Token, normal_forms
 
 _MODIFIER_REACH = 3  # a behaviour modifier acts on a neoplasm noun at most this many words away
 _OF = frozenset({("of",), ("from",)})
@@ -109,7 +109,7 @@ class LexiconMatcher:
                 positions = tuple(sorted(best[2]))
                 if not _uses_whole_words(words, tokens, positions):
                     continue
-                if breaks and not self._list_safe(tokens, positions, breaks):
+                if breaks and not self._list_safe(tokens, positions, breaks, bool(entry.neoplasm_codes)):
                     continue
                 code, behaviour = entry.code, None
                 if entry.neoplasm_codes:
@@ -137,22 +137,34 @@ class LexiconMatcher:
                 behaviours[p] = modifier
 
     @staticmethod
-    def _list_safe(tokens: list[Token], positions: tuple[int, ...], breaks) -> bool:
+    def _list_safe(tokens: list[Token], positions: tuple[int, ...], breaks, neoplasm: bool = False) -> bool:
         """Words taken from two items of a list are not one phrase: "pulmonary disease, hypertension"
         is not pulmonary hypertension. A match may cross a comma when the commas only part its own
         words, the inverted style of the index and of dictated notes ("cholecystitis, acute, with
-        gallstones"; "diabetes, type 2, with nephropathy"), not when an item holds other words."""
+        gallstones"; "diabetes, type 2, with nephropathy"), not when an item holds other words.
+        A neoplasm site may also take the morphology of an apposition that names its lesion's
+        nature: "base of tongue lesion, probable cancer" (the qualifier is ConText's to read)."""
         lo, hi = positions[0], positions[-1]
         if not any(p in breaks for p in range(lo, hi)):
             return True
         used = set(positions)
-        return all(p in used or tokens[p].forms[0] in STOPWORDS for p in range(lo, hi + 1))
+        spare = _APPOSITION_WORDS if neoplasm else frozenset()
+        return all(p in used or tokens[p].forms[0] in STOPWORDS or tokens[p].forms[0] in spare
+                   for p in range(lo, hi + 1))
 
     @staticmethod
     def _in_order(entry: Entry, tokens: list[Token], positions: tuple[int, ...]) -> bool:
         firsts = [tokens[p].forms[0] for p in positions]
         order = [w for w in entry.order if w in firsts]
         return order == [f for f in firsts if f in entry.order]
+
+
+# "<site> lesion, probable cancer": the lesion words and the qualifiers that may stand between a
+# neoplasm site and the morphology of its apposition (normal forms)
+_APPOSITION_WORDS = frozenset(
+    f for w in ("lesion", "mass", "lump", "growth", "nodule", "ulcer", "probable", "probably", "possible",
+                "possibly", "likely", "suspicious", "suspected", "suspect", "query", "consistent", "presumed")
+    for f in normal_forms(w))
 
 
 def _uses_whole_words(words: frozenset[str], tokens: list[Token], positions: tuple[int, ...]) -> bool:

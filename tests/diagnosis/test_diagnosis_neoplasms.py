@@ -33,3 +33,18 @@ def test_metastasis_of_a_named_primary_keeps_the_primary_malignant(match_codes):
     codes = match_codes("Metastasis of prostatic adenocarcinoma in the right maxillary sinus")
     assert "C61" in codes and "C79.8" not in codes
     assert "C78.7" in match_codes("metastatic adenocarcinoma of the liver")
+
+
+def test_site_takes_the_morphology_of_its_lesions_apposition(find):
+    # "<site> lesion, probable cancer": one lesion whose nature the apposition names
+    found = find("POSTOPERATIVE DIAGNOSIS: Right lateral base of tongue lesion, probable cancer.")
+    c01 = [f for f in found if f.code == "C01"]
+    assert c01 and c01[0].uncertain  # coded as confirmed at the end of the episode by the standards
+    found = find("DIAGNOSIS: Liver lesion, likely metastasis.")
+    assert any(f.code == "C78.7" for f in found)
+
+
+def test_other_list_items_still_do_not_lend_their_morphology(find):
+    found = find("DIAGNOSES: Base of tongue ulcer, diabetes, carcinoma of the prostate.")
+    assert not any(f.code == "C01" for f in found)
+    assert any(f.code == "C61" for f in found)
