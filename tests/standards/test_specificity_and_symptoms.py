@@ -255,3 +255,10 @@ def test_bleeding_is_part_of_a_missed_abortion_and_pain_of_an_infected_prosthesi
     text = "DIAGNOSIS: Infected left total knee arthroplasty. Knee pain."
     ep = build.code(text, [("T84.5", "Infected left total knee arthroplasty", "diagnosis"), ("R52.9", "pain", "diagnosis")])
     assert "R52.9" not in build.codes(ep)
+
+
+def test_valve_stenosis_with_insufficiency_is_one_code(build):
+    text = "POSTOPERATIVE DIAGNOSES: Calcific aortic stenosis. Moderate aortic insufficiency."
+    ep = build.code(text, [("I35.0", "Calcific aortic stenosis", "postoperative_diagnosis"),
+                           ("I35.1", "aortic insufficiency", "postoperative_diagnosis")])
+    assert build.codes(ep) == ["I35.2"]
