@@ -262,3 +262,12 @@ def test_valve_stenosis_with_insufficiency_is_one_code(build):
     ep = build.code(text, [("I35.0", "Calcific aortic stenosis", "postoperative_diagnosis"),
                            ("I35.1", "aortic insufficiency", "postoperative_diagnosis")])
     assert build.codes(ep) == ["I35.2"]
+
+
+def test_cardiac_arrest_survived_is_successful_resuscitation(build):
+    text = "INDICATIONS: Intubated patient brought from the emergency room after a cardiac arrest."
+    ep = build.code(text, [("I46.9", "cardiac arrest", "indications")])
+    assert build.codes(ep) == ["I46.0"]
+    text = "DIAGNOSIS: Cardiac arrest. Despite resuscitation the patient died at 14:05."
+    ep = build.code(text, [("I46.9", "Cardiac arrest", "diagnosis")])
+    assert build.codes(ep) == ["I46.9"]

@@ -18,6 +18,7 @@ from ...coding.models import ClinicianQuery, CodeAssignment
 from .certainty import alternatives_code_first, screen
 from .chapters import (
     abuse_is_harmful_use,
+    cardiac_arrest_survived,
     conditions_of_the_perinatal_period,
     diabetes_type_must_be_documented,
     musculoskeletal_site_from_text,
@@ -75,6 +76,7 @@ DIAGNOSIS_RULES = (
     smoking_is_tobacco_use_unless_harm_is_stated,
     musculoskeletal_site_from_text,
     conditions_of_the_perinatal_period,  # I61.5 -> P52.3, G91 -> P91.7 in a baby of perinatal origin
+    cardiac_arrest_survived,  # I46.9 -> I46.0 when the episode documents no death
     most_detailed_level,
     more_specific_code_wins,
     less_specific_across_categories,

@@ -185,3 +185,27 @@ def conditions_of_the_perinatal_period(episode: DiagnosisEpisode, classification
             episode.replace([cand], code, found.title if found else note,
                             f"{cand.code} in a baby whose condition began in the perinatal period: {code} "
                             f"{note} (Chapter XVI includes conditions of perinatal origin treated later)")
+
+
+_DEATH = re.compile(r"\b(?:died|death|dead|expired|deceased|passed away|post[- ]?mortem|autopsy|necropsy|exitus|"
+                    r"unsuccessful resuscitation|resuscitation was (?:unsuccessful|stopped|discontinued)|"
+                    r"not resuscitated|do not (?:attempt )?resuscitate)\b", re.IGNORECASE)
+
+
+def cardiac_arrest_survived(episode: DiagnosisEpisode, classifications) -> None:
+    """A cardiac arrest the patient lived through this episode was successfully resuscitated:
+    I46.9 becomes I46.0, unless the notes mention a death or a failed or withheld resuscitation
+    (then the coder decides: I46.9 stays, with the episode's discharge method to check).
+
+    Standard: ICD-10 tabular I46.0 "Cardiac arrest with successful resuscitation" (I46.1 sudden
+    cardiac death, I46.9 unspecified); WHO ICD-10 Volume 2, 4.4.1 (code to the most precise
+    category the documentation supports).
+    """
+    arrests = [c for c in episode.candidates if c.code == "I46.9" and c.current]
+    if not arrests or _DEATH.search(episode.text):
+        return
+    found = classifications.icd10.get("I46.0") if classifications is not None else None
+    for cand in arrests:
+        episode.replace([cand], "I46.0", found.title if found else "Cardiac arrest with successful resuscitation",
+                        "cardiac arrest in an episode that documents no death: the patient was resuscitated "
+                        "(I46.0 with successful resuscitation)")
