@@ -54,11 +54,14 @@ def _context(parsed, sentence, start: int, end: int):
 
 _CONTEXTS: dict[int, tuple] = {}
 
-# The fields of Finding in the order _finding passes them by position; any other order (a field added
-# or moved) falls back to keywords.
+# The fields of Finding in the order the finder passes them by position (a third of the time of
+# keywords, hundreds of times a document). A field added to Finding or moved must be added here too:
+# the finder refuses to load rather than fill the wrong fields.
 _FINDING_FIELDS = ("code", "system", "term", "evidence", "section", "negated", "uncertain", "historical",
                    "family", "hypothetical", "score", "index_path", "rationale", "supplementary", "attributes")
-_FINDING_IN_ORDER = tuple(f.name for f in dataclasses.fields(Finding)) == _FINDING_FIELDS
+if tuple(f.name for f in dataclasses.fields(Finding)) != _FINDING_FIELDS:
+    raise ImportError("clincode.diagnosis.finder passes Finding's fields by position: update _FINDING_FIELDS "
+                      f"to {tuple(f.name for f in dataclasses.fields(Finding))}")
 
 
 @dataclass
@@ -202,8 +205,6 @@ class DiagnosisFinder:
 
     def learned_from(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
         """Findings for the n-gram occurrences ``(gram, first, last)`` of sentence ``si`` kept in ``table``."""
-        if not _FINDING_IN_ORDER:
-            return self._learned_from_by_keyword(doc, si, occurrences, table)
         out = []
         append = out.append
         sentence, tokens = doc.sentences[si]
@@ -217,22 +218,10 @@ class DiagnosisFinder:
             _ctx, ev, (section, negated, uncertain, historical, family, hypothetical, rationale) = _context(
                 parsed, sentence, start, end)
             for code, path, why, precision, support in learned:
-                # positional, in Finding's field order (see _finding)
+                # positional, in Finding's field order (see _FINDING_FIELDS)
                 append(Finding(code, "icd10", gram, ev, section, negated, uncertain, historical, family,
                                hypothetical, 0.5, path, rationale + [why], [],
                                {"kind": "learned", "ngram": gram, "precision": precision, "support": support}))
-        return out
-
-    def _learned_from_by_keyword(self, doc: TokenisedDocument, si: int, occurrences, table) -> list[Finding]:
-        """learned_from through _finding (when Finding's fields are not in the order it expects)."""
-        out = []
-        sentence, tokens = doc.sentences[si]
-        for gram, i, j in occurrences:
-            start, end = tokens[i].start, tokens[j].end
-            for code, path, why, precision, support in self._learned(gram, table):
-                out.append(self._finding(doc.parsed, sentence, start, end, code, gram, path,
-                                         {"kind": "learned", "ngram": gram, "precision": precision,
-                                          "support": support}, why))
         return out
 
     def _learned(self, gram: str, table) -> tuple:
@@ -281,9 +270,5 @@ class DiagnosisFinder:
             parsed, sentence, start, end)
         rationale = rationale + [why] if why is not None else rationale.copy()
         attributes = {} if attributes is None else attributes
-        if _FINDING_IN_ORDER:  # positional: a third of the time of keywords, a few hundred times a document
-            return Finding(code, "icd10", term, ev, section, negated, uncertain, historical, family, hypothetical,
-                           0.5, path, rationale, [], attributes)
-        return Finding(code=code, system="icd10", term=term, evidence=ev, section=section, negated=negated,
-                       uncertain=uncertain, historical=historical, family=family, hypothetical=hypothetical,
-                       index_path=path, rationale=rationale, attributes=attributes)
+        return Finding(code, "icd10", term, ev, section, negated, uncertain, historical, family, hypothetical,
+                       0.5, path, rationale, [], attributes)  # positional: see _FINDING_FIELDS
