@@ -41,7 +41,7 @@ def _strip_suffix(word: str) -> str:
     """
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, repl in (("aches", "ache"), ("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"),
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"),
                          ("ous", "us"), ("uli", "ulus"), ("ae", "a"), ("ata", "a")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + repl
