@@ -340,17 +340,14 @@ def closure_of_artificial_opening(episode: DiagnosisEpisode, classifications=Non
         return
     found = classifications.icd10.get(rule.attention) if classifications is not None else None
     title = found.title if found else "Attention to artificial opening"
-    evidence = Finding(code=rule.attention, system="icd10", term=title, evidence=operation.evidence,
-                       section=operation.section, score=max(operation.score, 0.8))
-    cand = episode.get(rule.attention)
-    if cand is None:
-        cand = Candidate(rule.attention, title, findings=[evidence], score=evidence.score)
-        episode.candidates.append(cand)
-        episode.dropped.pop(rule.attention, None)
-    else:
-        cand.findings.append(evidence)
-    cand.note(f"{rule.attention} attention to artificial opening: the operation is a {rule.note} "
-              f"({episode.main_procedure}) with no complication of the opening coded (Z43 includes closure)")
+    stated = Finding(code=rule.attention, system="icd10", term=title, evidence=operation.evidence,
+                     section=operation.section, score=max(operation.score, 0.8))
+    cand = episode.add(rule.attention, title, "attention to artificial opening",
+                       f"{rule.attention} attention to artificial opening: the operation is a {rule.note} "
+                       f"({episode.main_procedure}) with no complication of the opening coded (Z43 includes closure)",
+                       score=stated.score)
+    # the operation's own words state the care: ranked for primary as the procedure statement
+    cand.findings.append(stated)
 
 
 def stated_reason_when_nothing_else(episode: DiagnosisEpisode, classifications=None) -> None:
