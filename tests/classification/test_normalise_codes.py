@@ -53,7 +53,8 @@ def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classificatio
     "cm, uk",
     [("E11.9", "E11.9"), ("I10", "I10"), ("K80.00", "K80.0"), ("N18.30", "N18.3"), ("E11.65", "E11.6"),
      ("C79.8-", "C79.8"), ("J96.01", "J96.00"), ("J96.02", "J96.01"), ("I70.262", "I70.21"),
-     ("S22.49XA", "S22.4"), ("I85.00", "I85.9"), ("I85.01", "I85.0"), ("N45.4", "N45.0")],
+     ("S22.49XA", "S22.4"), ("I85.00", "I85.9"), ("I85.01", "I85.0"), ("N45.4", "N45.0"),
+     ("M21.611", "M20.1")],
 )
 def test_map_cm(classifications, cm, uk):
     assert classifications.icd10.map_cm(cm).code == uk

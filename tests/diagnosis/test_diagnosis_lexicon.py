@@ -78,6 +78,7 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("continuous ambulatory peritoneal dialysis", "Z99.2"),
     ("she is wheelchair-bound", "Z99.3"),
     ("allergic to penicillin", "Z88.0"),
+    ("left facial swelling", "R22.0"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -94,6 +95,7 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("associated signs and symptoms include nocturia", "R68.8"),  # introduces symptoms, is none
     ("undiagnosed COPD", "R69"),  # qualifies the condition named after it
     ("haemodialysis for acute kidney injury", "Z99.2"),  # one episode of dialysis is not dependence
+    ("urine sent for culture and sensitivity", "T78.4"),  # the laboratory's sensitivity, not an allergy
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
