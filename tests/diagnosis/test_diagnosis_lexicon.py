@@ -79,6 +79,16 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("she is wheelchair-bound", "Z99.3"),
     ("allergic to penicillin", "Z88.0"),
     ("left facial swelling", "R22.0"),
+    # prefixed and Latinate forms of index words, and one-word signs the index does not list
+    ("urinalysis showed microhaematuria", "R31"),
+    ("known hydrocephalia with a shunt", "G91.9"),
+    ("chronic enolism", "F10.2"),
+    ("adult renal polycystosis", "Q61.3"),
+    ("brisk hyperreflexia in both legs", "R29.2"),
+    ("severe odynophagia", "R13"),
+    ("hypertransaminasaemia on admission", "R74.0"),
+    ("right orchiepididymitis", "N45.9"),
+    ("gangrene of the toe", "R02"),  # CM I96 has no UK category: Gangrene NEC is R02
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
