@@ -325,7 +325,9 @@ def _read_neoplasms(path: Path, entries: list[IndexEntry], mapper: _Mapper) -> N
         for name, column in NEOPLASM_COLUMNS.items():
             codes[name] = mapper(row.get(column))
         # UK ICD-10 has no "unspecified behaviour" D49: D37-D48 cover "uncertain or unknown behaviour".
-        if codes["unspecified"] is None or not codes["unspecified"].startswith("D"):
+        # The row's own uncertain column names the site (stomach D37.1); the CM D49 mapping of
+        # rules/cm_to_uk.tsv knows only the body system (D37.9), so it is the fallback.
+        if codes["uncertain"] or codes["unspecified"] is None or not codes["unspecified"].startswith("D"):
             codes["unspecified"] = codes["uncertain"]
         has_codes = any(codes.values())
         entries.append(IndexEntry(

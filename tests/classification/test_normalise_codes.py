@@ -54,7 +54,11 @@ def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classificatio
     [("E11.9", "E11.9"), ("I10", "I10"), ("K80.00", "K80.0"), ("N18.30", "N18.3"), ("E11.65", "E11.6"),
      ("C79.8-", "C79.8"), ("J96.01", "J96.00"), ("J96.02", "J96.01"), ("I70.262", "I70.21"),
      ("S22.49XA", "S22.4"), ("I85.00", "I85.9"), ("I85.01", "I85.0"), ("N45.4", "N45.0"),
-     ("M21.611", "M20.1")],
+     ("M21.611", "M20.1"),
+     # CM-only categories and their ICD-10 equivalents: unspecified behaviour -> D37-D48 by body
+     # system, gangrene NEC, long-term drug therapy, dentofacial anomalies
+     ("D49.512", "D41.0"), ("D49.4", "D41.4"), ("D49.0", "D37.9"), ("D49.9", "D48.9"), ("I96", "R02"),
+     ("Z79.01", "Z92.1"), ("Z79.899", "Z92.2"), ("M26.4", "K07.4"), ("M26.73", "K07.8")],
 )
 def test_map_cm(classifications, cm, uk):
     assert classifications.icd10.map_cm(cm).code == uk
