@@ -36,10 +36,27 @@ class PreparedDocument:
     id: str
     doc: TokenisedDocument
     lexicon: list  # lexicon Findings (model-independent)
-    gold_categories: set[str]  # CM categories (what is scored)
+    gold_categories: set[str]  # CM categories (what the CodiEsp scorer compares)
     gold_uk: dict[str, str]  # UK category -> UK code (what can be learned as an association)
+    # what a candidate is trained against: the UK category of each gold code (CM D49.512 -> D41,
+    # CM B20 -> B24), the CM category where no UK code exists. Training on the CM categories taught
+    # the scorer that UK-only categories are always wrong: "renal tumour" (UK D41.0) scored ~0.
+    labels: set[str]
     length: int
     grams: list  # per sentence: every (n-gram, first, last) occurrence, to filter by any learned table
+
+
+def uk_labels(cm_codes, icd10) -> tuple[dict[str, str], set[str]]:
+    """(UK category -> UK code, training labels) of a document's ICD-10-CM gold codes: the UK
+    category of each code (rules/cm_to_uk.tsv), the CM category where no UK code exists."""
+    uk: dict[str, str] = {}
+    labels: set[str] = set()
+    for cm in sorted(cm_codes):
+        code = icd10.map_cm(cm)
+        if code is not None:
+            uk.setdefault(code.code[:3], code.code)
+        labels.add(code.code[:3] if code is not None else cm.replace(".", "")[:3].upper())
+    return uk, labels
 
 
 def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold: dict[str, set[str]]) -> list[PreparedDocument]:
@@ -50,27 +67,23 @@ def prepare(finder: DiagnosisFinder, ids: list[str], texts: dict[str, str], gold
         for sentence in parsed.sentences:  # scan every sentence's context triggers once (cached)
             context_of(parsed, sentence.start, sentence.start)
         tdoc = finder.tokenise(parsed)
-        uk: dict[str, str] = {}
-        for cm in sorted(gold.get(doc_id, ())):
-            code = icd10.map_cm(cm)
-            if code is not None:
-                uk.setdefault(code.code[:3], code.code)
+        uk, labels = uk_labels(gold.get(doc_id, ()), icd10)
         out.append(PreparedDocument(doc_id, tdoc, finder.lexicon_findings([tdoc]),
-                                    {c.replace(".", "")[:3] for c in gold.get(doc_id, ())}, uk, len(texts[doc_id]),
-                                    [list(ngrams(toks)) for _, toks in tdoc.sentences]))
+                                    {c.replace(".", "")[:3].upper() for c in gold.get(doc_id, ())}, uk, labels,
+                                    len(texts[doc_id]), [list(ngrams(toks)) for _, toks in tdoc.sentences]))
     return out
 
 
 def corpus_stats(docs: list[PreparedDocument]) -> CorpusStats:
     stats = CorpusStats(n_docs=len(docs))
-    cat_df = Counter(c for d in docs for c in d.gold_categories)
+    cat_df = Counter(c for d in docs for c in d.labels)
     cat_lex: dict[str, list[int]] = {}
     term_lex: dict[str, list[int]] = {}
     right = total = 0
     for d in docs:
         groups = group_by_category([f for f in d.lexicon if eligible(f)])
         for cat, mentions in groups.items():
-            hit = int(cat in d.gold_categories)
+            hit = int(cat in d.labels)
             right, total = right + hit, total + 1
             entry = cat_lex.setdefault(cat, [0, 0])
             entry[0] += hit
@@ -137,7 +150,7 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
             cats, rows = _candidates(finder, d, stats, table, classifier)
             for c, row in zip(cats, rows):
                 X.append(row)
-                y.append(int(c in d.gold_categories))
+                y.append(int(c in d.labels))
                 doc_of.append(i)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
@@ -145,8 +158,8 @@ def fit(finder: DiagnosisFinder, docs: list[PreparedDocument], inner_folds: int 
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
     weights, bias, trees, rate, p = _learn(X, y, mean, scale, C, kind)
-    n_gold = sum(len(d.gold_categories) for d in docs)
-    threshold = best_threshold(p, y, n_gold, np.asarray(doc_of), [len(d.gold_categories) for d in docs])
+    n_gold = sum(len(d.labels) for d in docs)
+    threshold = best_threshold(p, y, n_gold, np.asarray(doc_of), [len(d.labels) for d in docs])
     stats = corpus_stats(docs)
     table = _learned_table(docs)
     meta = dict(meta or {})

@@ -56,3 +56,16 @@ def test_a_model_for_other_features_is_refused(tmp_path):
         DiagnosisModel.load(path)
     with pytest.raises(ModelError, match="cannot read"):
         DiagnosisModel.load(tmp_path / "missing.json")
+
+
+def test_candidates_are_trained_against_the_uk_category_of_the_gold_code(settings, classifications):
+    """CM D49.512 (no UK category) teaches the scorer that UK D41 is right, not that it is always wrong."""
+    from clincode.diagnosis.finder import DiagnosisFinder
+    from clincode.diagnosis.training import prepare
+
+    finder = DiagnosisFinder(classifications, settings, model=None)
+    text = "CT showed a tumour of the right kidney. The patient has HIV infection and hypertension."
+    (doc,) = prepare(finder, ["d1"], {"d1": text}, {"d1": {"D49.512", "B20", "I10"}})
+    assert doc.gold_categories == {"D49", "B20", "I10"}  # what the CodiEsp scorer compares
+    assert doc.labels == {"D41", "B24", "I10"}
+    assert doc.gold_uk["D41"] == "D41.0"
