@@ -225,3 +225,26 @@ def test_complication_of_the_stoma_is_coded_instead_of_attention(build):
     ep = build.code(text, [("K91.4", "Colostomy malfunction", "diagnosis")], procedures=procedures)
     assert "Z43.3" not in build.codes(ep)
     assert build.primary(ep) == "K91.4"
+
+
+def test_known_behaviour_outranks_unspecified_tumour_of_the_same_site(build):
+    text = ("CT showed a renal tumour. Admitted for left nephrectomy.\n"
+            "Discharge diagnosis: clear cell renal cell carcinoma of the left kidney.")
+    ep = build.code(text, [("D41.0", "renal tumour", "other"),
+                           ("C64", "renal cell carcinoma of the left kidney", "diagnosis")])
+    assert build.codes(ep) == ["C64"]
+    assert any("D41.0" in r for r in ep.diagnoses[0].rationale)
+
+
+def test_unspecified_tumour_of_another_site_is_kept(build):
+    text = "Renal cell carcinoma of the left kidney. Incidental bladder tumour, awaiting cystoscopy."
+    ep = build.code(text, [("C64", "Renal cell carcinoma of the left kidney", "diagnosis"),
+                           ("D41.4", "bladder tumour", "diagnosis")])
+    assert set(build.codes(ep)) == {"C64", "D41.4"}
+
+
+def test_behaviour_stated_as_uncertain_is_kept(build):
+    text = "Ovarian tumour of borderline malignancy. Carcinoma of the ovary on the other side."
+    ep = build.code(text, [("D39.1", "Ovarian tumour of borderline malignancy", "diagnosis"),
+                           ("C56", "Carcinoma of the ovary", "diagnosis")])
+    assert set(build.codes(ep)) == {"D39.1", "C56"}

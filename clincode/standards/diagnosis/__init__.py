@@ -38,6 +38,7 @@ from .primary import (
     choose_primary,
     closure_of_artificial_opening,
     histology_confirms,
+    known_behaviour_outranks_unspecified,
     preoperative_diagnosis_superseded,
     stated_reason_when_nothing_else,
 )
@@ -71,6 +72,7 @@ DIAGNOSIS_RULES = (
     device_complications_from_text,  # "Septic total knee arthroplasty" -> T84.5 (T82-T85 by device and type)
     preoperative_diagnosis_superseded,
     histology_confirms,
+    known_behaviour_outranks_unspecified,  # "renal tumour" + "renal cell carcinoma" -> C64 only (MB4)
     diabetes_type_must_be_documented,
     abuse_is_harmful_use,
     smoking_is_tobacco_use_unless_harm_is_stated,

@@ -212,6 +212,44 @@ def histology_confirms(episode: DiagnosisEpisode, classifications=None) -> None:
                 break
 
 
+_STATED_UNCERTAIN = ("uncertain", "borderline", "unknown behaviour", "unknown behavior", "malignant potential")
+
+
+def _unspecified_behaviour(code: str) -> bool:
+    return code[:1] == "D" and "D37" <= code[:3] <= "D48"
+
+
+def known_behaviour_outranks_unspecified(episode: DiagnosisEpisode, classifications=None) -> None:
+    """A tumour whose behaviour the record states elsewhere is coded by that behaviour: "renal
+    tumour" (D41.0) and, later, "renal cell carcinoma" (C64) are one neoplasm, coded C64. A
+    behaviour the clinician states as uncertain or borderline is kept.
+
+    Standard: WHO ICD-10 Volume 2, rule MB4 "Specificity" (a condition recorded in general terms and
+    precisely elsewhere is coded precisely); National Clinical Coding Standards ICD-10 5th Edition,
+    Chapter II "Neoplasms" (D37-D48 are for neoplasms whose behaviour is documented as uncertain or
+    cannot be determined).
+    """
+    known = [c for c in episode.candidates if _is_neoplasm(c.code) and not _unspecified_behaviour(c.code)]
+    if not known:
+        return
+    try:
+        from ...config import get_settings
+
+        sites = _neoplasm_sites(get_settings().index_dir)
+    except Exception:  # noqa: BLE001 - no index: fall back to same category only
+        sites = {}
+    for cand in list(episode.candidates):
+        if not _unspecified_behaviour(cand.code):
+            continue
+        if any(word in f.evidence.text.lower() for f in cand.findings for word in _STATED_UNCERTAIN):
+            continue
+        for stated in known:
+            if same_neoplasm_site(cand.code, stated.code, sites):
+                stated.note(f"the tumour coded {cand.code} is this {stated.code}: behaviour stated in the record")
+                episode.drop(cand, f"neoplasm behaviour stated elsewhere as {stated.code}")
+                break
+
+
 @dataclass(frozen=True, slots=True)
 class BodySystem:
     chapter: str
