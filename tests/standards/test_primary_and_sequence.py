@@ -248,3 +248,16 @@ def test_behaviour_stated_as_uncertain_is_kept(build):
     ep = build.code(text, [("D39.1", "Ovarian tumour of borderline malignancy", "diagnosis"),
                            ("C56", "Carcinoma of the ovary", "diagnosis")])
     assert set(build.codes(ep)) == {"D39.1", "C56"}
+
+
+def test_condition_admitted_with_outranks_a_comorbidity_mentioned_first(build):
+    text = "Known HIV. Admitted with community acquired pneumonia, treated with antibiotics."
+    ep = build.code(text, [("B24", "HIV", "other"), ("J18.9", "community acquired pneumonia", "other")])
+    assert build.primary(ep) == "J18.9"
+    assert "B24" in build.codes(ep)  # the comorbidity stays as a secondary diagnosis
+
+
+def test_without_an_admission_statement_the_first_listed_stays_primary(build):
+    text = "Known HIV. Community acquired pneumonia, treated with antibiotics."
+    ep = build.code(text, [("B24", "HIV", "other"), ("J18.9", "Community acquired pneumonia", "other")])
+    assert build.primary(ep) == "B24"

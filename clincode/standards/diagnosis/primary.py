@@ -126,6 +126,31 @@ def stated_as_the_cause(cand: Candidate, episode: DiagnosisEpisode) -> bool:
     return False
 
 
+# "admitted with", "presented with", "admission for": the words that state a condition as the
+# reason for this admission (the clause before it, within the same sentence)
+_ADMITTED_FOR = re.compile(
+    r"\b(?:admitted|admission|re-?admitted|presents?|presented|presenting|attended|came in)\b"
+    r"[^.;\n]{0,40}\b(?:with|for|due to|because of)\b[^.;\n]{0,60}$", re.I)
+
+
+def stated_as_reason_for_admission(cand: Candidate, episode: DiagnosisEpisode) -> bool:
+    """Whether the record says the patient was admitted with (or for) this condition: between
+    conditions stated equally, that is the main condition, not a known comorbidity mentioned first
+    ("Known HIV. Admitted with community acquired pneumonia." -> J18.9 primary, B24 secondary).
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, General Coding Standards
+    "Primary diagnosis" (the main condition treated or investigated, the reason for admission);
+    WHO ICD-10 Volume 2, 4.4.1.
+    """
+    for f in cand.findings:
+        if f.historical:
+            continue
+        text = episode.texts.get(f.evidence.document, "")
+        if _ADMITTED_FOR.search(text[max(0, f.evidence.start - 100):f.evidence.start]):
+            return True
+    return False
+
+
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
     """When the operation note gives a post-operative diagnosis, a diagnosis found only in the
     pre-operative diagnosis is not coded: the operation did not confirm it.
@@ -285,7 +310,8 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     for specific care (chemotherapy, radiotherapy, dialysis ...);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
     3b. a complication of care (T80-T88) among equally stated conditions; 4. the condition operated on;
-    4b. stated as the cause of another condition ("A secondary to B" -> B) (surgical episode); 5. listed first by the clinician (the
+    4b. stated as the cause of another condition ("A secondary to B" -> B) (surgical episode);
+    4c. stated as the reason for admission ("admitted with"); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
     other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
     """
@@ -300,6 +326,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         is_complication_of_care(cand, episode),
         operated_on(cand, episode.main_procedure),
         stated_as_the_cause(cand, episode),
+        stated_as_reason_for_admission(cand, episode),
         -doc,
         -offset,
         not is_symptom_code(cand.code),
