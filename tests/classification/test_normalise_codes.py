@@ -58,7 +58,12 @@ def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classificatio
      # CM-only categories and their ICD-10 equivalents: unspecified behaviour -> D37-D48 by body
      # system, gangrene NEC, long-term drug therapy, dentofacial anomalies
      ("D49.512", "D41.0"), ("D49.4", "D41.4"), ("D49.0", "D37.9"), ("D49.9", "D48.9"), ("I96", "R02"),
-     ("Z79.01", "Z92.1"), ("Z79.899", "Z92.2"), ("M26.4", "K07.4"), ("M26.73", "K07.8")],
+     ("Z79.01", "Z92.1"), ("Z79.899", "Z92.2"), ("M26.4", "K07.4"), ("M26.73", "K07.8"),
+     # substance use: CM codes the disorder in the 5th character, ICD-10 in the 4th
+     ("F10.230", "F10.3"), ("F10.231", "F10.4"), ("F10.129", "F10.0"), ("F10.950", "F10.5"),
+     ("F11.93", "F11.3"), ("F10.20", "F10.2"), ("F17.210", "F17.2"),
+     # SIRS: CM R65.1 non-infectious / R65.2 severe sepsis; UK R65.0-R65.1 infectious, R65.2-R65.3 not
+     ("R65.20", "R65.1"), ("R65.21", "R65.1"), ("R65.10", "R65.2"), ("R65.11", "R65.3")],
 )
 def test_map_cm(classifications, cm, uk):
     assert classifications.icd10.map_cm(cm).code == uk

@@ -89,6 +89,13 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("hypertransaminasaemia on admission", "R74.0"),
     ("right orchiepididymitis", "N45.9"),
     ("gangrene of the toe", "R02"),  # CM I96 has no UK category: Gangrene NEC is R02
+    # ICD-10 codes the substance-use disorder in the 4th character (CM in the 5th)
+    ("admitted with alcohol withdrawal", "F10.3"),
+    ("delirium tremens", "F10.4"),
+    ("acute alcohol intoxication", "F10.0"),
+    ("alcohol induced psychosis", "F10.5"),
+    ("opioid withdrawal syndrome", "F11.3"),
+    ("severe sepsis", "R65.1"),  # SIRS of infectious origin with organ failure, not R65.2
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -106,6 +113,8 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("undiagnosed COPD", "R69"),  # qualifies the condition named after it
     ("haemodialysis for acute kidney injury", "Z99.2"),  # one episode of dialysis is not dependence
     ("urine sent for culture and sensitivity", "T78.4"),  # the laboratory's sensitivity, not an allergy
+    ("admitted with alcohol withdrawal", "F10.2"),  # withdrawal is its own 4th character, not dependence
+    ("severe sepsis", "R65.2"),  # UK R65.2 is SIRS of non-infectious origin
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
