@@ -96,6 +96,10 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("alcohol induced psychosis", "F10.5"),
     ("opioid withdrawal syndrome", "F11.3"),
     ("severe sepsis", "R65.1"),  # SIRS of infectious origin with organ failure, not R65.2
+    # adjectives meet the index's nouns
+    ("osteoporotic vertebral collapse", "M80.8"),  # Collapse, vertebra, in osteoporosis
+    ("psoriatic arthropathy", "L40.5"),
+    ("emphysematous bullae", "J43.9"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -115,6 +119,7 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("urine sent for culture and sensitivity", "T78.4"),  # the laboratory's sensitivity, not an allergy
     ("admitted with alcohol withdrawal", "F10.2"),  # withdrawal is its own 4th character, not dependence
     ("severe sepsis", "R65.2"),  # UK R65.2 is SIRS of non-infectious origin
+    ("osteoporotic vertebral collapse", "M48.5"),  # M48.5 Excl.: collapsed vertebra in osteoporosis
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
