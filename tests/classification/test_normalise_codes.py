@@ -63,7 +63,8 @@ def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classificatio
      ("F10.230", "F10.3"), ("F10.231", "F10.4"), ("F10.129", "F10.0"), ("F10.950", "F10.5"),
      ("F11.93", "F11.3"), ("F10.20", "F10.2"), ("F17.210", "F17.2"),
      # SIRS: CM R65.1 non-infectious / R65.2 severe sepsis; UK R65.0-R65.1 infectious, R65.2-R65.3 not
-     ("R65.20", "R65.1"), ("R65.21", "R65.1"), ("R65.10", "R65.2"), ("R65.11", "R65.3")],
+     ("R65.20", "R65.1"), ("R65.21", "R65.1"), ("R65.10", "R65.2"), ("R65.11", "R65.3"),
+     ("E66.01", "E66.8")],  # morbid obesity is an inclusion term of E66.8
 )
 def test_map_cm(classifications, cm, uk):
     assert classifications.icd10.map_cm(cm).code == uk
