@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_fo
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "20"
+LEXICON_VERSION = "22"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -140,6 +140,12 @@ def _alternatives(term: str, level: int) -> list[str]:
     return [" ".join(parts)]
 
 
+# index subterms that state the default (the qualifier's absence): read as their parent's words
+_DEFAULT_QUALIFIER = re.compile(r"(?i)(not specified as|not intractable|without status|without refractory|"
+                                r"without crisis|not resulting in|without perforation|without bleeding|"
+                                r"without hemorrhage|without obstruction|without gangrene|without abscess|"
+                                r"without mention of)\b")
+
 # each row's words (the set of each word's normal forms, in any order): one word or a short anatomical phrase
 _NOT_PHRASES = frozenset(frozenset(tuple(forms) for forms in term_words(r[0])) for r in _read_tsv("not_phrases.tsv"))
 
@@ -162,13 +168,19 @@ def _add_index(builder: _Builder, index) -> dict[str, str]:
     references already followed, so this only turns each path into word sets."""
     morphology: dict[str, str] = {}
     options_of: dict[int, list[list[tuple[str, ...]]]] = {}
+    coded_above: dict[int, bool] = {}  # the entry or an ancestor read with the same words has a code
     for pos, entry in enumerate(index.entries):
         if entry.source != "index":
             continue
         prefix_options = options_of.get(entry.parent, [[]]) if entry.level else [[]]
+        # "not specified as recurrent", "not intractable", "without status epilepticus": the
+        # default a coder takes when the notes do not mention the qualifier, so the parent's words
+        # alone lead to it ("Clostridium difficile colitis" -> Colitis, Clostridium difficile, not
+        # specified as recurrent, A04.7) unless a code is already written higher up
+        default = entry.level > 0 and _DEFAULT_QUALIFIER.match(entry.term) is not None
         options = []
-        for alt in _alternatives(entry.term, entry.level):
-            words = term_words(alt)
+        for alt in ([""] if default else _alternatives(entry.term, entry.level)):
+            words = term_words(alt) if alt else []
             for prefix in prefix_options:
                 options.append(prefix + words)
         # several alternatives multiply; keep the distinct word sets only (bounded)
@@ -192,6 +204,10 @@ def _add_index(builder: _Builder, index) -> dict[str, str]:
             if target is not None and target.best_code:
                 code, path = target.best_code, f"{path} (see also {entry.see_also})"
         uk = builder.uk(code)
+        above = bool(entry.level and coded_above.get(entry.parent))
+        coded_above[pos] = bool(uk) or (default and above)
+        if default and not above and uk:
+            adds_words = True  # the parent's words, coded with the default
         if uk and (adds_words or entry.level == 0):  # "specified NEC" adds no words: not a phrase
             for opt in distinct:
                 if frozenset(tuple(forms) for forms in opt) not in _NOT_PHRASES:
@@ -303,7 +319,15 @@ def build_lexicon(classifications, settings) -> Lexicon:
     morphology.update(nouns)
     _add_titles(builder)
     _add_synonyms(builder)
-    entries = builder.entries
+    # our own rows are checked against the UK tabular list: where one names the same words as an
+    # index or title phrase with another category, the row is the UK reading and the other phrase
+    # goes ("delirium": CM index R41.0, ICD-10 F05.9; "gastroenteritis": CM K52.9, ICD-10 A09.9)
+    ours = {}
+    for e in builder.entries:
+        if e.source == "synonym":
+            ours.setdefault(e.words, set()).add(e.code[:3])
+    entries = [e for e in builder.entries
+               if e.source == "synonym" or e.words not in ours or e.code[:3] in ours[e.words]]
     freq = Counter(w for e in entries for w in e.words)
     by_key: dict[str, list[int]] = {}
     for i, entry in enumerate(entries):

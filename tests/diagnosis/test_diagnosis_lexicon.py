@@ -100,6 +100,17 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("osteoporotic vertebral collapse", "M80.8"),  # Collapse, vertebra, in osteoporosis
     ("psoriatic arthropathy", "L40.5"),
     ("emphysematous bullae", "J43.9"),
+    # an index subterm stating the default ("not specified as recurrent") codes its parent's words
+    ("clostridium difficile colitis", "A04.7"),
+    # the colon is the large intestine, where the index files it
+    ("diverticulitis of the sigmoid colon", "K57.3"),
+    # our rows replace an index phrase of the same words that leads away from the UK code
+    ("acute delirium", "F05.9"),
+    ("gastroenteritis", "A09.9"),
+    ("he had a stroke", "I64"),
+    ("infective exacerbation of COPD", "J44.0"),
+    ("fracture of the distal radius", "S52.5"),
+    ("paracetamol overdose", "T39.1"),
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -120,6 +131,9 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("admitted with alcohol withdrawal", "F10.2"),  # withdrawal is its own 4th character, not dependence
     ("severe sepsis", "R65.2"),  # UK R65.2 is SIRS of non-infectious origin
     ("osteoporotic vertebral collapse", "M48.5"),  # M48.5 Excl.: collapsed vertebra in osteoporosis
+    ("acute delirium", "R41.0"),  # CM index Delirium R41.0; ICD-10 F05.9
+    ("gastroenteritis", "K52.9"),  # CM noninfective; ICD-10 A09.9
+    ("he had a stroke", "I63.9"),  # stroke NOS is I64 in ICD-10
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
