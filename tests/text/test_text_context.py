@@ -28,6 +28,10 @@ CASES = [
     ("Fracture was excluded on CT.", "Fracture", "N"),
     ("Metastatic disease is unlikely.", "Metastatic disease", "N"),
     ("Breast carcinoma, ER negative.", "Breast carcinoma", ""),
+    ("COVID-19 swab negative.", "COVID-19", "N"),  # "negative" after a short result phrase
+    ("Hepatitis B surface antigen negative.", "Hepatitis B", "N"),
+    ("Culture negative endocarditis.", "endocarditis", ""),  # a type of endocarditis, not its absence
+    ("Triple negative breast cancer.", "breast cancer", ""),
     ("Not known to have diabetes.", "diabetes", "N"),
     # uncertainty
     ("?Appendicitis, for surgical review.", "Appendicitis", "U"),
@@ -182,3 +186,15 @@ def test_trigger_inside_a_mention():
     assert not whole.family  # the lexicon term is the family-history concept itself
     cancer = text.index("colon cancer")
     assert context_of(parsed, cancer, cancer + 12).family
+
+
+def test_a_result_written_negative_after_the_test_negates_it():
+    from clincode.coding.models import Document
+    from clincode.text import context_of, parse_document
+
+    for text, target, negated in [("Hepatitis B surface antigen negative.", "Hepatitis B", True),
+                                  ("Culture negative endocarditis.", "endocarditis", False),
+                                  ("Breast carcinoma, ER negative.", "Breast carcinoma", False)]:
+        parsed = parse_document(Document(id="x", text=text))
+        start = text.find(target)
+        assert context_of(parsed, start, start + len(target)).negated is negated, text
