@@ -261,3 +261,16 @@ def test_without_an_admission_statement_the_first_listed_stays_primary(build):
     text = "Known HIV. Community acquired pneumonia, treated with antibiotics."
     ep = build.code(text, [("B24", "HIV", "other"), ("J18.9", "Community acquired pneumonia", "other")])
     assert build.primary(ep) == "B24"
+
+
+def test_sepsis_is_sequenced_before_its_localised_infection(build):
+    text = "Diagnosis: sepsis secondary to a urinary tract infection."
+    ep = build.code(text, [("A41.9", "sepsis", "diagnosis"), ("N39.0", "urinary tract infection", "diagnosis")])
+    assert build.primary(ep) == "A41.9"
+    assert "N39.0" in build.codes(ep)
+
+
+def test_an_infection_without_sepsis_keeps_its_place(build):
+    text = "Diagnosis: urinary tract infection secondary to a long-term catheter. Hypertension."
+    ep = build.code(text, [("N39.0", "urinary tract infection", "diagnosis"), ("I10", "Hypertension", "diagnosis")])
+    assert build.primary(ep) == "N39.0"

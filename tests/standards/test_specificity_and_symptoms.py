@@ -1,6 +1,8 @@
 """Specificity, combination codes, overlapping sites, and symptoms of definitive diagnoses."""
 from __future__ import annotations
 
+import pytest
+
 
 def test_more_specific_code_of_same_category_wins(build):
     text = "DIAGNOSES: Type 2 diabetes mellitus. Diabetic nephropathy due to type 2 diabetes."
@@ -271,3 +273,15 @@ def test_cardiac_arrest_survived_is_successful_resuscitation(build):
     text = "DIAGNOSIS: Cardiac arrest. Despite resuscitation the patient died at 14:05."
     ep = build.code(text, [("I46.9", "Cardiac arrest", "diagnosis")])
     assert build.codes(ep) == ["I46.9"]
+
+
+@pytest.mark.parametrize("text, found, expected", [
+    ("Diagnosis: osteoarthritis of the right knee.", "osteoarthritis of the right knee", "M17.1"),
+    ("Diagnosis: osteoarthritis of both knees.", "osteoarthritis of both knees", "M17.0"),
+    ("Diagnosis: left hip osteoarthritis.", "left hip osteoarthritis", "M16.1"),
+    ("Diagnosis: osteoarthritis of the knee.", "osteoarthritis of the knee", "M17.9"),  # no side stated
+])
+def test_hip_and_knee_arthrosis_take_the_stated_side(build, text, found, expected):
+    code = "M16.9" if "hip" in found else "M17.9"
+    ep = build.code(text, [(code, found, "diagnosis")])
+    assert build.codes(ep) == [expected]

@@ -18,6 +18,7 @@ from ...coding.models import ClinicianQuery, CodeAssignment
 from .certainty import alternatives_code_first, screen
 from .chapters import (
     abuse_is_harmful_use,
+    arthrosis_by_side,
     cardiac_arrest_survived,
     conditions_of_the_perinatal_period,
     diabetes_type_must_be_documented,
@@ -29,6 +30,7 @@ from .devices import device_complications_from_text
 from .episode import Candidate, DiagnosisEpisode
 from .etiology import (
     complications_of_care_need_cause,
+    covid_19_with_its_manifestation,
     dagger_and_asterisk,
     injuries_need_external_cause,
     organism_of_a_site_infection,
@@ -77,6 +79,7 @@ DIAGNOSIS_RULES = (
     abuse_is_harmful_use,
     smoking_is_tobacco_use_unless_harm_is_stated,
     musculoskeletal_site_from_text,
+    arthrosis_by_side,  # OA of the right knee -> M17.1, both knees -> M17.0
     conditions_of_the_perinatal_period,  # I61.5 -> P52.3, G91 -> P91.7 in a baby of perinatal origin
     cardiac_arrest_survived,  # I46.9 -> I46.0 when the episode documents no death
     most_detailed_level,
@@ -93,6 +96,7 @@ DIAGNOSIS_RULES = (
     injuries_need_external_cause,
     complications_of_care_need_cause,
     organisms_follow_infection,
+    covid_19_with_its_manifestation,  # "COVID-19 pneumonia" -> J12.8 + U07.1
     closure_of_artificial_opening,  # closure of a stoma -> Z43.- (attention to artificial opening)
     stated_reason_when_nothing_else,
     choose_primary,

@@ -112,6 +112,39 @@ def site_character(sentence: str) -> str | None:
     return sites.pop() if len(sites) == 1 else None
 
 
+_ONE_SIDE = re.compile(r"\b(?:left|right|unilateral)\b", re.I)
+_BOTH_SIDES = re.compile(r"\b(?:bilateral|both|bilaterally)\b", re.I)
+# arthrosis of the hip and knee: ICD-10 divides it by side (unilateral / bilateral primary)
+_ARTHROSIS_BY_SIDE = {"M16.9": ("M16.1", "M16.0"), "M17.9": ("M17.1", "M17.0")}
+
+
+def arthrosis_by_side(episode: DiagnosisEpisode, classifications=None) -> None:
+    """Osteoarthritis of the hip or knee (M16.9, M17.9) takes the side the record states: one side
+    is "other primary" arthrosis (M16.1, M17.1: "primary coxarthrosis/gonarthrosis NOS,
+    unilateral"), both sides M16.0 / M17.0; with no side stated it stays unspecified.
+
+    Standard: WHO ICD-10 Volume 1, M16.0/M16.1 and M17.0/M17.1 titles and inclusion terms; National
+    Clinical Coding Standards ICD-10 5th Edition, "Coding to the highest level of specificity".
+    """
+    for cand in list(episode.candidates):
+        codes = _ARTHROSIS_BY_SIDE.get(cand.code)
+        if codes is None:
+            continue
+        texts = []
+        for f in cand.findings:  # the words around each mention, within its sentence
+            text = episode.texts.get(f.evidence.document, "")
+            before = re.split(r"[.;\n]", text[max(0, f.evidence.start - 40):f.evidence.start])[-1]
+            after = re.split(r"[.;\n]", text[f.evidence.end:f.evidence.end + 40])[0]
+            texts.append(before + f.evidence.text + after)
+        window = " ".join(texts)
+        both, one = _BOTH_SIDES.search(window), _ONE_SIDE.search(window)
+        if both or one:
+            code = codes[1] if both else codes[0]
+            side = "both sides" if both else "one side"
+            title = classifications.icd10.get(code).title if classifications and classifications.icd10.get(code) else ""
+            episode.replace([cand], code, title, f"{cand.code} -> {code}: arthrosis of {side} ('{(both or one).group()}')")
+
+
 def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -> None:
     """A Chapter XIII code with UK site 5th characters takes the site the documentation names
     ("degenerative joint disease, right shoulder" -> M19.91); with no site, or several, the site

@@ -249,6 +249,28 @@ def organism_of_a_site_infection(episode: DiagnosisEpisode, classifications=None
             break
 
 
+_COVID = re.compile(r"\b(?:covid(?:[- ]?19)?|sars[- ]?cov[- ]?2|2019[- ]ncov)\b", re.I)
+
+
+def covid_19_with_its_manifestation(episode: DiagnosisEpisode, classifications=None) -> None:
+    """A condition the notes attribute to COVID-19 ("COVID-19 pneumonia", J12.8 from the index's
+    "COVID-19, pneumonia") is coded with the virus as well: U07.1, COVID-19 virus identified. The
+    longer phrase wins the match, so the virus code is not found on its own.
+
+    Standard: WHO ICD-10 emergency code U07.1 (COVID-19, virus identified) and its use with the
+    manifestation code; NHS Digital ICD-10 5th Edition COVID-19 coding guidance (U07.1 with J12.8
+    for COVID-19 pneumonia).
+    """
+    if any(c.code.startswith("U07") for c in episode.candidates):
+        return
+    for cand in list(episode.candidates):
+        evidence = [f.evidence for f in cand.findings if _COVID.search(f.evidence.text)]
+        if evidence:
+            episode.add("U07.1", _title(classifications, "U07.1") or "COVID-19, virus identified", "COVID-19",
+                        f"U07.1: {cand.code} is stated as due to COVID-19 ('{evidence[0].text}')", evidence)
+            return
+
+
 def organisms_follow_infection(episode: DiagnosisEpisode, classifications=None) -> None:
     """Organism codes B95-B98 are additional codes: kept after the infection they identify, dropped
     (with a warning) when no infection classified elsewhere is coded; an infection whose culture

@@ -16,7 +16,7 @@ from pathlib import Path
 from ...coding.findings import Finding
 from .comorbidities import comorbidity, history_status_policy
 from .episode import Candidate, DiagnosisEpisode
-from .etiology import is_asterisk
+from .etiology import is_asterisk, is_infection
 from .resources import PrefixSet, matches, read_table
 from .secondary import effective_rank, in_statement
 from .symptoms import is_symptom_code
@@ -149,6 +149,18 @@ def stated_as_reason_for_admission(cand: Candidate, episode: DiagnosisEpisode) -
         if _ADMITTED_FOR.search(text[max(0, f.evidence.start - 100):f.evidence.start]):
             return True
     return False
+
+
+def source_of_coded_sepsis(cand: Candidate, episode: DiagnosisEpisode) -> bool:
+    """Whether this is the localised infection of a sepsis coded in the same episode ("sepsis
+    secondary to a urinary tract infection"): the sepsis is sequenced before its source.
+
+    Standard: National Clinical Coding Standards ICD-10 5th Edition, Chapter I "Sepsis" (the sepsis
+    code A40-A41 is sequenced first, followed by the code for the localised infection).
+    """
+    if cand.code.startswith(("A40", "A41")) or not is_infection(cand):
+        return False
+    return any(c.code.startswith(("A40", "A41")) and c.current for c in episode.candidates)
 
 
 def preoperative_diagnosis_superseded(episode: DiagnosisEpisode, classifications=None) -> None:
@@ -310,7 +322,8 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
     for specific care (chemotherapy, radiotherapy, dialysis ...);
     3. the strongest section stating it (histology, post-operative, discharge diagnosis ...);
     3b. a complication of care (T80-T88) among equally stated conditions; 4. the condition operated on;
-    4b. stated as the cause of another condition ("A secondary to B" -> B) (surgical episode);
+    4a. not the localised source of a coded sepsis (sepsis first); 4b. stated as the cause of another
+    condition ("A secondary to B" -> B) (surgical episode);
     4c. stated as the reason for admission ("admitted with"); 5. listed first by the clinician (the
     clinician's main condition is respected: WHO rules MB1-MB5 only reselect for the reasons the
     other rules handle); 6. a definitive diagnosis over a symptom; 7. finder confidence.
@@ -325,6 +338,7 @@ def primary_sort_key(cand: Candidate, episode: DiagnosisEpisode) -> tuple:
         rank,
         is_complication_of_care(cand, episode),
         operated_on(cand, episode.main_procedure),
+        not source_of_coded_sepsis(cand, episode),
         stated_as_the_cause(cand, episode),
         stated_as_reason_for_admission(cand, episode),
         -doc,
