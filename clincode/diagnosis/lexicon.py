@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_fo
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "22"
+LEXICON_VERSION = "25"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)
@@ -128,6 +128,8 @@ def _alternatives(term: str, level: int) -> list[str]:
             if len(left) == 1 and len(right) == 2:
                 return [f"{left[0]} {right[1]}", options[1]]
             return options  # "atrial or auricular": either word
+    if level == 0 and term.lower() in _DEFAULT_MAIN_TERMS:
+        return [_DEFAULT_MAIN_TERMS[term.lower()]]
     parts = [p.strip() for p in term.split(",") if p.strip()]
     if len(parts) <= 1:
         return parts or [term]
@@ -139,6 +141,11 @@ def _alternatives(term: str, level: int) -> list[str]:
         return parts
     return [" ".join(parts)]
 
+
+# main terms whose qualifier is the default reading: a fracture is traumatic unless the notes say
+# pathological, stress or insufficiency (those are main terms of their own), so "fractured clavicle"
+# meets "Fracture, traumatic > clavicle" S42.0
+_DEFAULT_MAIN_TERMS = {"fracture, traumatic": "Fracture"}
 
 # index subterms that state the default (the qualifier's absence): read as their parent's words
 _DEFAULT_QUALIFIER = re.compile(r"(?i)(not specified as|not intractable|without status|without refractory|"
@@ -192,6 +199,11 @@ def _add_index(builder: _Builder, index) -> dict[str, str]:
                 distinct.append(opt)
         distinct = distinct[:6]
         options_of[pos] = distinct
+        if len(entry.path) >= 3 and entry.path[0].lower().startswith("melanoma") and entry.path[1].lower() == "skin":
+            # a melanoma is of the skin unless the notes say otherwise: "melanoma of the back" is
+            # Melanoma > skin > back, C43.5 (the coded phrase alone; its children keep "skin")
+            bare = [[w for w in opt if w != ("skin",)] for opt in distinct]
+            distinct = distinct + [b for b in bare if b not in distinct]
         parent_sets = {frozenset(f for forms in p for f in forms) for p in prefix_options}
         adds_words = any(frozenset(f for forms in o for f in forms) not in parent_sets for o in distinct)
         code, path = entry.code, entry.display_path

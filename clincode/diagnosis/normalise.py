@@ -9,6 +9,7 @@ both sides agree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,6 +58,8 @@ def _stem(word: str) -> str:
     ``clincode.classification.spelling.canonical`` (its rules and ``rules/spelling.tsv``), the same
     words the code search uses; this module adds only the adjective endings the index writes
     interchangeably ("calculous", "calculi" -> "calculus")."""
+    if not word.isascii():  # "Barré", "Ménière", "Sjögren": notes mostly write them without accents
+        word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode() or word
     return canonical(_strip_suffix(canonical(word)))
 
 

@@ -111,6 +111,15 @@ def test_abbreviations_and_uk_terms(match_codes, text, code):
     ("infective exacerbation of COPD", "J44.0"),
     ("fracture of the distal radius", "S52.5"),
     ("paracetamol overdose", "T39.1"),
+    ("fractured left clavicle", "S42.0"),  # Fracture, traumatic: traumatic is the default reading
+    ("fracture of the right patella", "S82.0"),
+    ("Guillain-Barre syndrome", "G61.0"),  # the index writes Barre with an accent
+    ("endometrial carcinoma", "C54.1"),  # body-site adjective = the Table of Neoplasms' noun
+    ("retinal detachment", "H33.2"),
+    ("severe pre-eclampsia", "O14.1"),
+    ("perforated duodenal ulcer", "K26.5"),
+    ("hiatus hernia", "K44.9"),
+    ("melanoma of the back", "C43.5"),  # Melanoma > skin > back: of the skin unless said otherwise
 ])
 def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     assert code in match_codes(text)
@@ -134,6 +143,7 @@ def test_clinicians_wording_reaches_the_code(match_codes, text, code):
     ("acute delirium", "R41.0"),  # CM index Delirium R41.0; ICD-10 F05.9
     ("gastroenteritis", "K52.9"),  # CM noninfective; ICD-10 A09.9
     ("he had a stroke", "I63.9"),  # stroke NOS is I64 in ICD-10
+    ("pressure ulcer of the sacrum", "L89.1"),  # CM L89.15- is a site; UK L89.1 is stage II
 ])
 def test_general_words_do_not_make_a_wrong_code(match_codes, text, wrong):
     assert wrong not in match_codes(text)
