@@ -221,6 +221,16 @@ def _is_neoplasm(code: str) -> bool:
     return code[:1] == "C" or (code[:1] == "D" and code[:3] <= "D48")
 
 
+def _configured_neoplasm_sites() -> dict[str, frozenset[int]]:
+    """The Table of Neoplasms' sites of the configured index; none (same category only) without one."""
+    try:
+        from ...config import get_settings
+
+        return _neoplasm_sites(get_settings().index_dir)
+    except Exception:  # noqa: BLE001 - no index: fall back to same category only
+        return {}
+
+
 def histology_confirms(episode: DiagnosisEpisode, classifications=None) -> None:
     """Histology outranks the clinical impression: a neoplasm code found in the histology replaces
     a clinically stated neoplasm code of the same site with another behaviour (a 'tumour of
@@ -233,12 +243,7 @@ def histology_confirms(episode: DiagnosisEpisode, classifications=None) -> None:
     histology = [c for c in episode.candidates if "histology" in c.sections and _is_neoplasm(c.code)]
     if not histology:
         return
-    try:
-        from ...config import get_settings
-
-        sites = _neoplasm_sites(get_settings().index_dir)
-    except Exception:  # noqa: BLE001 - no index: fall back to same category only
-        sites = {}
+    sites = _configured_neoplasm_sites()
     for cand in list(episode.candidates):
         if cand in histology or not _is_neoplasm(cand.code) or "histology" in cand.sections:
             continue
@@ -269,12 +274,7 @@ def known_behaviour_outranks_unspecified(episode: DiagnosisEpisode, classificati
     known = [c for c in episode.candidates if _is_neoplasm(c.code) and not _unspecified_behaviour(c.code)]
     if not known:
         return
-    try:
-        from ...config import get_settings
-
-        sites = _neoplasm_sites(get_settings().index_dir)
-    except Exception:  # noqa: BLE001 - no index: fall back to same category only
-        sites = {}
+    sites = _configured_neoplasm_sites()
     for cand in list(episode.candidates):
         if not _unspecified_behaviour(cand.code):
             continue
