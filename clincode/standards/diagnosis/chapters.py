@@ -141,8 +141,9 @@ def arthrosis_by_side(episode: DiagnosisEpisode, classifications=None) -> None:
         if both or one:
             code = codes[1] if both else codes[0]
             side = "both sides" if both else "one side"
-            title = classifications.icd10.get(code).title if classifications and classifications.icd10.get(code) else ""
-            episode.replace([cand], code, title, f"{cand.code} -> {code}: arthrosis of {side} ('{(both or one).group()}')")
+            found = classifications.icd10.get(code) if classifications else None
+            episode.replace([cand], code, found.title if found else "",
+                            f"{cand.code} -> {code}: arthrosis of {side} ('{(both or one).group()}')")
 
 
 def musculoskeletal_site_from_text(episode: DiagnosisEpisode, classifications) -> None:
