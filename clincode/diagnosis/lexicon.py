@@ -28,7 +28,7 @@ from .normalise import RESOURCES, _read_tsv, known_forms, normal_forms, prime_fo
 
 log = logging.getLogger(__name__)
 
-LEXICON_VERSION = "25"
+LEXICON_VERSION = "26"
 NEOPLASM_MARK = "@neo"  # normal token added to every morphology word ("carcinoma", "tumour", "metastases")
 _SOURCES = ("index", "neoplasm", "title", "synonym")
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bother and unspecified\b", re.I)

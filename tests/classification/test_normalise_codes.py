@@ -66,7 +66,9 @@ def test_cm_code_does_not_land_on_a_uk_fifth_character_by_accident(classificatio
      ("R65.20", "R65.1"), ("R65.21", "R65.1"), ("R65.10", "R65.2"), ("R65.11", "R65.3"),
      ("E66.01", "E66.8"),  # morbid obesity is an inclusion term of E66.8
      # pressure ulcer: CM site then stage; UK stage in the 4th character
-     ("L89.15", "L89.9"), ("L89.152", "L89.1"), ("L89.154", "L89.3"), ("L89.93", "L89.2")],
+     ("L89.15", "L89.9"), ("L89.152", "L89.1"), ("L89.154", "L89.3"), ("L89.93", "L89.2"),
+     # status epilepticus is G41 in ICD-10 (CM codes it in G40's 6th character)
+     ("G40.901", "G41.9"), ("G40.911", "G41.9"), ("G40.813", "G41.9"), ("G40.909", "G40.9")],
 )
 def test_map_cm(classifications, cm, uk):
     assert classifications.icd10.map_cm(cm).code == uk
