@@ -218,3 +218,12 @@ def test_covid_19_pneumonia_has_the_virus_code(engine):
 
     ep = engine.code_episode("c", [Document(id="c.txt", text="Discharge diagnosis: COVID-19 pneumonia.")])
     assert {"J12.8", "U07.1"} <= {d.code for d in ep.diagnoses}
+
+
+def test_contact_with_covid_19_is_not_the_disease(engine):
+    from clincode.coding import Document
+
+    text = "Diagnosis: chest infection. Contact with a COVID-19 positive relative last week."
+    ep = engine.code_episode("c", [Document(id="c.txt", text=text)])
+    codes = {d.code for d in ep.diagnoses}
+    assert "Z20.8" in codes and "U07.1" not in codes

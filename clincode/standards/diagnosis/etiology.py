@@ -264,6 +264,8 @@ def covid_19_with_its_manifestation(episode: DiagnosisEpisode, classifications=N
     if any(c.code.startswith("U07") for c in episode.candidates):
         return
     for cand in list(episode.candidates):
+        if cand.code[:1] in "ZU":  # contact with, screening for, history of COVID-19: no disease now
+            continue
         evidence = [f.evidence for f in cand.findings if _COVID.search(f.evidence.text)]
         if evidence:
             episode.add("U07.1", _title(classifications, "U07.1") or "COVID-19, virus identified", "COVID-19",
