@@ -7,7 +7,6 @@ read and change goes through ``clincode.store.services``: this package only pres
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import Settings, get_settings
 from ..store import Database, StoreError
 from .auth import Forbidden, SignInRequired
-from .clock import when
+from .clock import uk_today, when
 from .deadlines import DeadlineRules
 from .session import SessionSigner, load_secret
 
@@ -63,7 +62,7 @@ def create_web_app(database: Database | None = None, settings: Settings | None =
     app.state.templates = make_templates()
     app.state.rules = deadline_rules(settings)
     app.state.engine = engine
-    app.state.today = today or date.today
+    app.state.today = today or uk_today
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     from .routes import coding, encoder, pages, queries

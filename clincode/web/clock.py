@@ -23,6 +23,12 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UK)
 
 
+def uk_today() -> date:
+    """Today's date in the UK: the date the queries' and deadlines' UK dates are counted against
+    (the server's own clock may be UTC, an hour behind in summer)."""
+    return datetime.now(UK).date()
+
+
 def local_date(moment: datetime | None) -> date | None:
     """The UK calendar date of a stored (UTC) time."""
     when = local(moment)

@@ -26,9 +26,9 @@ def store(settings):
         yield db, ids, tokens
 
 
-def client_for(store, settings, username=None) -> TestClient:
+def client_for(store, settings, username=None, today=TODAY) -> TestClient:
     db, _, tokens = store
-    client = TestClient(create_web_app(db, settings, today=lambda: TODAY))
+    client = TestClient(create_web_app(db, settings, today=lambda: today))
     if username:
         r = client.post("/login", data={"username": username, "token": tokens[username]}, follow_redirects=False)
         assert r.status_code == 303
@@ -339,3 +339,17 @@ def test_a_document_arriving_after_the_engine_ran_is_flagged(store, settings):
     client = client_for(store, settings, "cara")
     html = client.get(f"/episodes/{ids[13]}").text
     assert "Histopathology report arrived after the engine ran" in html and "New since the engine ran" in html
+
+
+
+def test_a_query_raised_after_today_is_open_0_days_not_minus_1(store, settings):
+    """'today' can be earlier than a query's UK raising date (a pinned date, or a UTC server clock a
+    day behind the UK date after midnight BST): the list says 'open 0 days', never 'open -1 days'."""
+    from datetime import date
+
+    db, ids, _ = store
+    with db.session() as session:
+        services.raise_query(session, Actor("cara", "coder"), ids[12], "Please confirm the laterality.")
+    html = client_for(store, settings, "cara", today=date(2000, 1, 1)).get("/queries").text
+    assert "Please confirm the laterality." in html
+    assert "open 0 days" in html and "open -" not in html

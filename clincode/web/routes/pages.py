@@ -71,7 +71,8 @@ def queries_list(request: Request, session: DbSession, user: Reader, status: str
     today = request.app.state.today()
     return render(request, "queries.html", {
         "user": user, "nav": "queries", "rows": rows, "episodes": episodes, "status": status,
-        "days_open": lambda q: (today - local_date(q.raised_at)).days,
+        # never negative: a query raised after the page's "today" (a pinned date) is open 0 days
+        "days_open": lambda q: max(0, (today - local_date(q.raised_at)).days),
         "tabs": [(s, label, f"{path_for(request, 'queries_list')}?{urlencode({'status': s})}")
                  for s, label in (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"), ("", "All"))],
     })
